@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reader for the dpkg database: status, the pending journal in updates/,
+ * and info/PKG[:ARCH].list. Input is untrusted: bad or truncated content is
+ * an error naming the file and line, never a crash. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "util.h"
+
+struct vb_dpkg_package {
+        char *name;
+        char *arch;                     /* may be NULL (rare: very old entries) */
+        char *version;                  /* may be NULL for not-installed entries */
+        char *maintainer;               /* may be NULL */
+        char *original_maintainer;      /* may be NULL */
+        char *vendor;                   /* "Vendor:" field if present, else NULL */
+        char *status;                   /* "install ok installed" */
+        bool multi_arch_same;           /* Multi-Arch: same -> info file is NAME:ARCH.list */
+};
+
+struct vb_dpkg_db {
+        struct vb_dpkg_package *pkgs;
+        size_t n;
+};
+
+/* Read ADMINDIR/status, then apply every ADMINDIR/updates/NNNN file in
+ * numeric order (a later stanza replaces the earlier one for the same
+ * name and arch). admindir is a host path (root already applied).
+ * -EINVAL with diag on bad content; other negative errno on I/O. */
+int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag);
+
+/* Parse one control stanza stream (status file format) from a buffer;
+ * "file" only names it in errors. Used for status, updates/ and the
+ * control fields of a .deb. Appends to db. */
+int dpkg_parse_buffer(const char *buf, size_t len, const char *file, struct vb_dpkg_db *db,
+                      struct vb_diag *diag);
+
+void dpkg_db_free(struct vb_dpkg_db *db);
+static inline void dpkg_db_freep(struct vb_dpkg_db **db) {
+        dpkg_db_free(*db);
+}
+
+/* True if the status says the package's files are (or may be) on disk:
+ * installed, half-configured, unpacked, half-installed, triggers-*. */
+bool dpkg_package_has_files(const struct vb_dpkg_package *p);
+
+/* Read the file list of a package: info/NAME:ARCH.list, else info/NAME.list.
+ * Paths are returned as listed (absolute, inside the root). ret_mtime gets
+ * the list's mtime in seconds (the install time). -ENOENT if no list. */
+int dpkg_list_read(const char *admindir, const char *name, const char *arch, struct vb_strv *ret_files,
+                   int64_t *ret_mtime, struct vb_diag *diag);
+
+/* "kesl:amd64.list" or "kesl.list" -> name "kesl", arch "amd64" or NULL.
+ * -EINVAL if the file name is not a .list. */
+int dpkg_list_name_parse(const char *filename, char **ret_name, char **ret_arch);

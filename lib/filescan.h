@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One read of a file gives its sha256 (libcrypto), whether it is ELF, and
+ * which of the policy's markers it contains (searched in ELF files only). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VB_FILESCAN_BUFSIZE (256 * 1024)
+
+struct vb_file_content {
+        char sha256[65];
+        bool is_elf;
+        uint64_t marker_hits;           /* bit i: markers[i] found (ELF files only) */
+        uint64_t size;                  /* bytes read */
+};
+
+/* A reusable scanner: owns its read buffer and digest context so a scan of
+ * many files allocates nothing per file. Not thread-safe; one per thread. */
+struct vb_filescan;
+
+int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret);
+void filescan_free(struct vb_filescan *s);
+
+/* Read fd from its current offset to EOF. Negative errno on read error. */
+int filescan_fd(struct vb_filescan *s, int fd, struct vb_file_content *ret);
+
+/* Convenience: the same for a buffer already in memory. */
+int filescan_buffer(struct vb_filescan *s, const void *buf, size_t len, struct vb_file_content *ret);

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The SQLite ledger (WAL): schema and migrations, the compiled policy, the
+ * package inventory, the file hash cache and the findings. Prepared
+ * statements only; every multi-step change in one transaction; SQLite
+ * result codes mapped to negative errno here and nowhere else. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filescan.h"
+#include "policy.h"
+
+#define VB_STORE_FILE "vendorban.db"
+
+struct vb_store;
+
+/* Open (creating and migrating if needed) the database at a host path.
+ * read_only: open without creating or migrating (for status queries). */
+int store_open(const char *path, bool read_only, struct vb_store **ret);
+void store_free(struct vb_store *s);
+static inline void store_freep(struct vb_store **s) {
+        if (*s)
+                store_free(*s);
+}
+/* The last SQLite error message, for the programs to print. */
+const char *store_errmsg(struct vb_store *s);
+int store_schema_version(struct vb_store *s);
+
+int store_begin(struct vb_store *s);
+int store_commit(struct vb_store *s);
+int store_rollback(struct vb_store *s);
+
+/* Replace the compiled policy (bans, phases, indicator tables) in one
+ * transaction; on failure the previous one is untouched. */
+int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t now);
+struct vb_policy_info {
+        char digest[65];
+        int64_t loaded_at;
+        size_t n_bans;
+        size_t n_indicators;
+};
+int store_policy_info(struct vb_store *s, struct vb_policy_info *ret); /* -ENOENT if none */
+/* Indexed lookups in the compiled policy: ban ids whose package indicator
+ * (literal or glob) matches name / whose sha256 list has the hash.
+ * cb returns <0 to stop. */
+int store_policy_lookup_package(struct vb_store *s, const char *name,
+                                int (*cb)(const char *ban_id, const char *pattern, void *userdata), void *userdata);
+int store_policy_lookup_sha256(struct vb_store *s, const char *sha256,
+                               int (*cb)(const char *ban_id, const char *pattern, void *userdata), void *userdata);
+
+/* Package inventory. */
+struct vb_inventory_entry {
+        const char *name;
+        const char *arch;               /* "" if none */
+        const char *version;
+        const char *maintainer;         /* may be NULL */
+        const char *status;
+};
+int store_package_upsert(struct vb_store *s, const struct vb_inventory_entry *e, int64_t now);
+/* Mark every package not seen since "before" as removed. */
+int store_packages_sweep(struct vb_store *s, int64_t before);
+int store_package_count(struct vb_store *s, size_t *ret);
+
+/* File hash cache, valid while the key and the marker set are unchanged. */
+struct vb_file_key {
+        uint64_t dev;
+        uint64_t ino;
+        uint64_t size;
+        int64_t mtime_ns;
+        int64_t ctime_ns;
+};
+/* 0 and ret filled on a hit; -ENOENT on a miss or a stale entry. */
+int store_file_lookup(struct vb_store *s, const char *path, const struct vb_file_key *key,
+                      const char *markers_digest, struct vb_file_content *ret);
+int store_file_put(struct vb_store *s, const char *path, const struct vb_file_key *key,
+                   const char *markers_digest, const struct vb_file_content *c);
+int store_file_count(struct vb_store *s, size_t *ret);
+
+/* Findings. One row per (ban, subject kind, package, version, path): seeing
+ * the same thing again updates last_seen and returns ret_new = false. */
+struct vb_finding {
+        int64_t id;
+        const char *ban;
+        const char *vendor;
+        const char *subject;            /* "package" or "file" */
+        const char *package;            /* may be NULL for a loose file */
+        const char *version;            /* may be NULL */
+        const char *arch;               /* may be NULL */
+        const char *path;               /* may be NULL for a package */
+        const char *sha256;             /* may be NULL */
+        enum vb_verdict verdict;
+        const char *indicators;         /* "package:kesl, path:/opt/kaspersky/**" */
+        const char *action;             /* "would-block", "flagged", "blocked", ... */
+        const char *mode;               /* "audit" or "enforce" */
+        int64_t first_seen_usec;
+        int64_t last_seen_usec;
+        int64_t event_usec;             /* when the triggering event happened (0 if unknown) */
+        int64_t decided_usec;           /* when the verdict was reached and logged */
+};
+int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t *ret_id, bool *ret_new);
+/* Newest first. The pointers in the struct are valid during the call only. */
+int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding *f, void *userdata),
+                           void *userdata);
+int store_finding_count(struct vb_store *s, size_t *ret);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by every module (see util.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+int strv_push(struct vb_strv *s, const char *value) {
+        char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        s->v = v;
+        v[s->n] = strdup(value);
+        if (!v[s->n])
+                return -ENOMEM;
+        v[++s->n] = NULL;
+        return 0;
+}
+
+void strv_clear(struct vb_strv *s) {
+        for (size_t i = 0; i < s->n; i++)
+                free(s->v[i]);
+        free(s->v);
+        s->v = NULL;
+        s->n = 0;
+}
+
+bool strv_contains(const struct vb_strv *s, const char *value) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->v[i], value) == 0)
+                        return true;
+        return false;
+}
+
+char *path_under_root(const char *root, const char *path) {
+        if (!root || root[0] == '\0' || strcmp(root, "/") == 0)
+                return strdup(path);
+
+        size_t rl = strlen(root);
+        while (rl > 1 && root[rl - 1] == '/')
+                rl--;
+        while (path[0] == '/' && path[1] == '/')
+                path++;
+
+        char *r = malloc(rl + strlen(path) + 2);
+        if (!r)
+                return NULL;
+        memcpy(r, root, rl);
+        if (path[0] != '/')
+                r[rl++] = '/';
+        strcpy(r + rl, path);
+        return r;
+}
+
+int64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t now_sec(void) {
+        return now_usec() / 1000000;
+}
+
+int date_parse(const char *s, int64_t *ret) {
+        int y, m, d, n = 0;
+
+        if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+                return -EINVAL;
+        if (s[4] != '-' || s[7] != '-' || y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1)
+                return -EINVAL;
+
+        static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (d > mdays[m - 1] + (m == 2 && leap))
+                return -EINVAL;
+
+        struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+        *ret = (int64_t) timegm(&tm);
+        return 0;
+}
+
+void date_format(int64_t t, char buf[static 11]) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+void hex_encode(const unsigned char *in, size_t len, char *out) {
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < len; i++) {
+                out[2 * i] = digits[in[i] >> 4];
+                out[2 * i + 1] = digits[in[i] & 0xf];
+        }
+        out[2 * len] = '\0';
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by every module: cleanup attributes, string vectors,
+ * paths under a root, time. No globals, no logging. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hand ownership of a pointer out of a _cleanup_ variable. */
+#define TAKE_PTR(p)                          \
+        ({                                   \
+                __typeof__(p) _p_ = (p);     \
+                (p) = NULL;                  \
+                _p_;                         \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* A growable vector of owned, NUL-terminated strings. */
+struct vb_strv {
+        char **v;
+        size_t n;
+};
+
+int strv_push(struct vb_strv *s, const char *value);     /* copies value; -ENOMEM */
+void strv_clear(struct vb_strv *s);
+bool strv_contains(const struct vb_strv *s, const char *value);
+
+/* "ROOT" + "/abs/path" -> newly allocated host path. A root of NULL, "" or
+ * "/" returns a copy of path. path must be absolute. */
+char *path_under_root(const char *root, const char *path);
+
+/* Wall clock in microseconds / seconds since the epoch. */
+int64_t now_usec(void);
+int64_t now_sec(void);
+
+/* "2024-07-20" -> seconds since the epoch at 00:00 UTC; -EINVAL if not a
+ * real calendar date in that exact format. */
+int date_parse(const char *s, int64_t *ret);
+/* seconds since epoch -> "2024-07-20" (buf of at least 11 bytes). */
+void date_format(int64_t t, char buf[static 11]);
+
+/* Lower-case hex of len bytes; out must hold 2*len+1. */
+void hex_encode(const unsigned char *in, size_t len, char *out);
