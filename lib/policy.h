@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The in-memory policy: the main config (vendorban.conf) and every ban
- * (bans.d/*.conf), loaded with libconfig and validated field by field.
+ * (the files of bans.d), loaded with libconfig and validated field by field.
  * A policy is immutable once loaded; a reload builds a new one. */
 #pragma once
 
