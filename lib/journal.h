@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Structured journal entries, one MESSAGE_ID per kind, VENDORBAN_* fields.
+ * Without a journal socket the same lines go to stderr. This is the only
+ * place in lib/ that writes log output, and only when a program asks. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "policy.h"
+#include "store.h"
+
+/* MESSAGE_IDs (journalctl --new-id128); the catalog is systemd/vendorban.catalog. */
+#define VB_MID_FINDING         "4f1a7c2e9b3d4e5f8a6b0c1d2e3f4a5b"
+#define VB_MID_POLICY_LOADED   "7b2c4d6e8f0a4b1c9d3e5f7a0b2c4d6e"
+#define VB_MID_POLICY_ERROR    "c3d5e7f9a1b34c6d8e0f2a4b6c8d0e1f"
+#define VB_MID_SCAN_DONE       "1e3f5a7c9b2d4f6a8c0e1b3d5f7a9c2e"
+#define VB_MID_RESCAN          "8d0f2b4d6f8a4c1e9b3d5f7b9d1f3a5c"
+#define VB_MID_DAEMON          "5a7c9e1b3d5f4a2c8e0b2d4f6a8c0e2b"
+
+/* Call once at program start. identifier: "vendorband" or "vendorbanctl".
+ * to_stderr forces stderr even when the journal socket exists. */
+void journal_setup(const char *identifier, bool to_stderr);
+bool journal_is_stderr(void);
+
+/* A finding: priority warning for flag, err for block. "action" is what
+ * was (or would have been) done: "would-block", "flagged", ... */
+int journal_finding(const struct vb_finding *f, const struct vb_ban *ban);
+
+/* A plain event of one kind: MESSAGE_ID, priority and a printf message,
+ * plus optional extra "FIELD=value" strings (NULL-terminated). */
+int journal_event(const char *message_id, int priority, const char *const *fields, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));

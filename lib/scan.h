@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Scanning a root: every installed dpkg package (with its file list) and
+ * every regular file under the watched paths, each evaluated by the engine.
+ * Owns no state of its own; the store (if given) supplies the hash cache. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "policy.h"
+#include "store.h"
+
+struct vb_scan_options {
+        const char *root;                       /* NULL or "/" for the real root */
+        const struct vb_policy *policy;
+        struct vb_store *store;                 /* hash cache and inventory; may be NULL */
+        int64_t now;                            /* seconds since the epoch */
+        bool packages;                          /* scan the dpkg database */
+        bool files;                             /* scan the watched paths */
+};
+
+/* One evaluated subject. Only one of pkg / file is set. All pointers are
+ * valid during the callback only. */
+struct vb_scan_item {
+        const struct vb_package *pkg;
+        const struct vb_file *file;
+        const struct vb_decision *decision;
+};
+
+struct vb_scan_stats {
+        size_t packages;                        /* packages evaluated */
+        size_t files;                           /* loose files evaluated */
+        size_t files_hashed;                    /* read and hashed this time */
+        size_t files_cached;                    /* answered from the hash cache */
+        uint64_t bytes_hashed;
+        size_t flagged;
+        size_t blocked;
+        size_t errors;                          /* unreadable files etc., skipped */
+        int64_t duration_usec;
+};
+
+/* Called for every subject whose decision matched a ban (verdict may still
+ * be allow if exempt or not yet in force). A negative return stops the scan
+ * and is returned. */
+typedef int (*vb_scan_cb)(const struct vb_scan_item *item, void *userdata);
+
+/* Full scan. Bad dpkg data is reported in diag and returned as -EINVAL
+ * after the file part has still run. */
+int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
+             struct vb_diag *diag);
+
+/* One package by name (arch may be NULL); -ENOENT if dpkg does not list it
+ * as having files on disk. installed_at overrides the .list mtime when > 0
+ * (a live install is a new install "now"). */
+int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
+                 vb_scan_cb cb, void *userdata, struct vb_diag *diag);
+
+/* One loose file by its path inside the root; -ENOENT if gone, 0 if it is
+ * not a regular file (nothing to do). */
+int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata);
