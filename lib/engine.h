@@ -55,5 +55,5 @@ void engine_evaluate_package(const struct vb_policy *p, const struct vb_package 
 void engine_evaluate_file(const struct vb_policy *p, const struct vb_file *f, int64_t now,
                           struct vb_decision *ret);
 
-/* "package:kesl, path:/opt/kaspersky/**" into buf (truncated to size). */
+/* "package:kesl, maintainer:*@kaspersky.com*" into buf (truncated to size). */
 void decision_format_indicators(const struct vb_decision *d, char *buf, size_t size);

@@ -8,6 +8,6 @@
 /* Name glob (no path semantics). casefold: ASCII case-insensitive. */
 bool glob_match_name(const char *pattern, const char *name, bool casefold);
 
-/* Path glob. "/opt/kaspersky/**" matches every path below /opt/kaspersky
+/* Path glob. "/opt/kaspersky/" followed by "**" matches every path below /opt/kaspersky
  * but not /opt/kaspersky itself; "/a/ ** /b" (no spaces) matches /a/b and /a/x/y/b. */
 bool glob_match_path(const char *pattern, const char *path);

@@ -27,7 +27,7 @@ bool journal_is_stderr(void);
 
 /* A finding: priority warning for flag, err for block. "action" is what
  * was (or would have been) done: "would-block", "flagged", ... */
-int journal_finding(const struct vb_finding *f, const struct vb_ban *ban);
+int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const struct vb_phase *phase);
 
 /* A plain event of one kind: MESSAGE_ID, priority and a printf message,
  * plus optional extra "FIELD=value" strings (NULL-terminated). */

@@ -1,1 +1,398 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Scanning a root (see scan.h): the package pass reads the dpkg database
+ * and each file list; the file pass walks the watched paths with openat()
+ * so that nothing in the root can redirect it outside, hashing each regular
+ * file once (or taking the cached hash) and asking the engine. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dpkg.h"
+#include "scan.h"
+
+#define SCAN_DEPTH_MAX 128
+#define SCAN_BATCH 2000
+
+struct scan_ctx {
+        const struct vb_scan_options *o;
+        vb_scan_cb cb;
+        void *userdata;
+        struct vb_scan_stats *stats;
+        struct vb_filescan *fs;
+        size_t batch;                   /* file cache rows written in this transaction */
+        char *path;                     /* path inside the root being walked */
+        size_t len, cap;
+};
+
+/* ---- path sets ---- */
+
+int pathset_add(struct vb_pathset *s, const char *path) {
+        s->sorted = false;
+        return strv_push(&s->paths, path);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+bool pathset_contains(struct vb_pathset *s, const char *path) {
+        if (s->paths.n == 0)
+                return false;
+        if (!s->sorted) {
+                qsort(s->paths.v, s->paths.n, sizeof(char *), cmp_str);
+                s->sorted = true;
+        }
+        return bsearch(&path, s->paths.v, s->paths.n, sizeof(char *), cmp_str) != NULL;
+}
+
+void pathset_clear(struct vb_pathset *s) {
+        strv_clear(&s->paths);
+        s->sorted = false;
+}
+
+/* ---- packages ---- */
+
+static void count_verdict(struct vb_scan_stats *st, const struct vb_decision *d) {
+        if (d->verdict == VB_VERDICT_BLOCK)
+                st->blocked++;
+        else if (d->verdict == VB_VERDICT_FLAG)
+                st->flagged++;
+}
+
+static int scan_one_package(struct scan_ctx *c, const char *admindir, const struct vb_dpkg_package *dp,
+                            int64_t installed_at, struct vb_diag *diag) {
+        const struct vb_scan_options *o = c->o;
+        struct vb_strv files = {};
+        int64_t mtime = 0;
+        struct vb_decision d;
+        int r;
+
+        r = dpkg_list_read(admindir, dp->name, dp->arch, &files, &mtime, diag);
+        if (r < 0 && r != -ENOENT)
+                c->stats->errors++; /* evaluate by name and fields alone */
+
+        struct vb_package pkg = {
+                .name = dp->name,
+                .arch = dp->arch,
+                .version = dp->version,
+                .maintainer = dp->maintainer,
+                .original_maintainer = dp->original_maintainer,
+                .vendor = dp->vendor,
+                .files = (const char *const *) files.v,
+                .n_files = files.n,
+                .installed_at = installed_at > 0 ? installed_at : (mtime > 0 ? mtime : o->now),
+        };
+        engine_evaluate_package(o->policy, &pkg, o->now, &d);
+        c->stats->packages++;
+
+        if (o->store) {
+                struct vb_inventory_entry e = {
+                        .name = dp->name, .arch = dp->arch ? dp->arch : "", .version = dp->version,
+                        .maintainer = dp->maintainer, .status = dp->status,
+                };
+                (void) store_package_upsert(o->store, &e, o->now);
+        }
+
+        r = 0;
+        if (d.ban) {
+                for (size_t i = 0; o->owned && i < files.n; i++)
+                        (void) pathset_add(o->owned, files.v[i]);
+                count_verdict(c->stats, &d);
+                struct vb_scan_item item = { .pkg = &pkg, .decision = &d };
+                r = c->cb ? c->cb(&item, c->userdata) : 0;
+        }
+        strv_clear(&files);
+        return r;
+}
+
+static char *admindir_of(const struct vb_scan_options *o) {
+        return path_under_root(o->root, o->policy->config.dpkg_admin_dir);
+}
+
+static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
+        _cleanup_free_ char *admindir = admindir_of(c->o);
+        struct vb_dpkg_db *db = NULL;
+        int r, bad = 0;
+
+        if (!admindir)
+                return -ENOMEM;
+        r = dpkg_db_read(admindir, &db, diag);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < db->n && r >= 0; i++) {
+                if (!dpkg_package_has_files(&db->pkgs[i]))
+                        continue;
+                r = scan_one_package(c, admindir, &db->pkgs[i], 0, diag);
+        }
+        if (r >= 0 && c->o->store)
+                (void) store_packages_sweep(c->o->store, c->o->now);
+        dpkg_db_free(db);
+        return r < 0 ? r : bad;
+}
+
+int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
+                 vb_scan_cb cb, void *userdata, struct vb_diag *diag) {
+        struct vb_scan_stats stats = {};
+        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        _cleanup_free_ char *admindir = admindir_of(o);
+        struct vb_dpkg_db *db = NULL;
+        int r;
+
+        if (!admindir)
+                return -ENOMEM;
+        r = dpkg_db_read(admindir, &db, diag);
+        if (r < 0)
+                return r;
+
+        r = -ENOENT;
+        for (size_t i = 0; i < db->n; i++) {
+                const struct vb_dpkg_package *p = &db->pkgs[i];
+                if (strcmp(p->name, name) != 0 || (arch && p->arch && strcmp(p->arch, arch) != 0))
+                        continue;
+                if (!dpkg_package_has_files(p))
+                        continue;
+                r = scan_one_package(&c, admindir, p, installed_at, diag);
+                break;
+        }
+        dpkg_db_free(db);
+        return r;
+}
+
+/* ---- loose files ---- */
+
+static int path_push(struct scan_ctx *c, const char *name, size_t *ret_old) {
+        size_t nl = strlen(name), need = c->len + 1 + nl + 1;
+
+        if (need > c->cap) {
+                size_t cap = need * 2;
+                char *p = realloc(c->path, cap);
+                if (!p)
+                        return -ENOMEM;
+                c->path = p;
+                c->cap = cap;
+        }
+        *ret_old = c->len;
+        if (c->len == 0 || c->path[c->len - 1] != '/')
+                c->path[c->len++] = '/';
+        memcpy(c->path + c->len, name, nl + 1);
+        c->len += nl;
+        return 0;
+}
+
+static void path_pop(struct scan_ctx *c, size_t old) {
+        c->len = old;
+        c->path[old] = '\0';
+}
+
+static int open_regular(int dfd, const char *name, struct stat *st) {
+        int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+        int fd = openat(dfd, name, flags | O_NOATIME);
+
+        if (fd < 0 && errno == EPERM)
+                fd = openat(dfd, name, flags);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+                close(fd);
+                return -EBADF;
+        }
+        return fd;
+}
+
+static void file_key(const struct stat *st, struct vb_file_key *k) {
+        *k = (struct vb_file_key) {
+                .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t) st->st_size,
+                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+        };
+}
+
+/* Hash (or take from the cache) one regular file, then evaluate it. */
+static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const char *path) {
+        const struct vb_scan_options *o = c->o;
+        struct vb_file_content content = {};
+        struct vb_file_key key;
+        struct stat st;
+        int r;
+
+        if (o->owned && pathset_contains(o->owned, path))
+                return 0;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : (c->stats->errors++, 0);
+        if (!S_ISREG(st.st_mode))
+                return 0;
+
+        file_key(&st, &key);
+        r = o->store ? store_file_lookup(o->store, path, &key, o->policy->markers_digest, &content) : -ENOENT;
+        if (r >= 0)
+                c->stats->files_cached++;
+        else {
+                _cleanup_close_ int fd = open_regular(dfd, name, &st);
+                if (fd < 0) {
+                        c->stats->errors++;
+                        return 0;
+                }
+                r = filescan_fd(c->fs, fd, &content);
+                if (r < 0) {
+                        c->stats->errors++;
+                        return 0;
+                }
+                c->stats->files_hashed++;
+                c->stats->bytes_hashed += content.size;
+                file_key(&st, &key);
+                if (o->store && store_file_put(o->store, path, &key, o->policy->markers_digest, &content) >= 0)
+                        c->batch++;
+        }
+        c->stats->files++;
+
+        struct vb_file f = {
+                .path = path, .sha256 = content.sha256, .is_elf = content.is_elf,
+                .marker_hits = content.marker_hits, .first_seen = st.st_ctim.tv_sec,
+        };
+        struct vb_decision d;
+        engine_evaluate_file(o->policy, &f, o->now, &d);
+        if (!d.ban)
+                return 0;
+        count_verdict(c->stats, &d);
+        struct vb_scan_item item = { .file = &f, .decision = &d };
+        return c->cb ? c->cb(&item, c->userdata) : 0;
+}
+
+static void batch_commit(struct scan_ctx *c) {
+        if (!c->o->store || c->batch < SCAN_BATCH)
+                return;
+        if (store_commit(c->o->store) >= 0)
+                (void) store_begin(c->o->store);
+        c->batch = 0;
+}
+
+static int walk_dir(struct scan_ctx *c, int dfd, unsigned depth) {
+        DIR *d = fdopendir(dfd);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                close(dfd);
+                return -errno;
+        }
+        while (r >= 0 && (de = readdir(d))) {
+                size_t old;
+                unsigned char type = de->d_type;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                r = path_push(c, de->d_name, &old);
+                if (r < 0)
+                        break;
+                if (type == DT_UNKNOWN) {
+                        struct stat st;
+                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+                }
+                if (type == DT_DIR && depth < SCAN_DEPTH_MAX) {
+                        int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub >= 0)
+                                r = walk_dir(c, sub, depth + 1);
+                        else
+                                c->stats->errors++;
+                } else if (type == DT_DIR)
+                        c->stats->errors++;
+                else if (type == DT_REG) {
+                        r = scan_regular(c, dirfd(d), de->d_name, c->path);
+                        batch_commit(c);
+                }
+                path_pop(c, old);
+        }
+        closedir(d);
+        return r == -ENOMEM || r < 0 ? r : 0;
+}
+
+static int scan_files(struct scan_ctx *c) {
+        const struct vb_config *cfg = &c->o->policy->config;
+        int r = 0;
+
+        for (size_t i = 0; i < cfg->watch_paths.n && r >= 0; i++) {
+                int fd = open_in_root(c->o->root, cfg->watch_paths.v[i], O_RDONLY | O_DIRECTORY);
+                if (fd < 0)
+                        continue; /* a watched path that does not exist holds nothing */
+                c->len = 0;
+                size_t old;
+                r = path_push(c, cfg->watch_paths.v[i] + 1, &old);
+                if (r >= 0)
+                        r = walk_dir(c, fd, 0);
+                else
+                        close(fd);
+        }
+        return r;
+}
+
+static int filescan_for(const struct vb_policy *p, struct vb_filescan **ret) {
+        return filescan_new(p->markers, p->n_markers, ret);
+}
+
+int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
+             struct vb_diag *diag) {
+        struct vb_scan_stats stats = {};
+        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        int64_t start = now_usec();
+        int r = 0, rp = 0;
+
+        if (o->store) {
+                r = store_begin(o->store);
+                if (r < 0)
+                        return r;
+        }
+        if (o->packages)
+                rp = scan_packages(&c, diag);
+        if (o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT)) {
+                r = filescan_for(o->policy, &c.fs);
+                if (r >= 0)
+                        r = scan_files(&c);
+                filescan_free(c.fs);
+        }
+        free(c.path);
+        if (o->store) {
+                if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
+                        (void) store_rollback(o->store);
+                else {
+                        int k = store_commit(o->store);
+                        if (k < 0 && r >= 0)
+                                r = k;
+                }
+        }
+        stats.duration_usec = now_usec() - start;
+        if (ret_stats)
+                *ret_stats = stats;
+        return r < 0 ? r : rp;
+}
+
+int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata) {
+        struct vb_scan_stats stats = {};
+        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        const char *slash = strrchr(path, '/');
+        int r;
+
+        if (path[0] != '/' || !slash || slash[1] == '\0')
+                return -EINVAL;
+
+        _cleanup_free_ char *dir = strndup(path, (size_t) (slash - path) + 1);
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int dfd = open_in_root(o->root, dir, O_RDONLY | O_DIRECTORY);
+        if (dfd < 0)
+                return dfd;
+
+        r = filescan_for(o->policy, &c.fs);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                r = -errno;
+        else
+                r = scan_regular(&c, dfd, slash + 1, path);
+        filescan_free(c.fs);
+        return r;
+}

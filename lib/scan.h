@@ -20,7 +20,20 @@ struct vb_scan_options {
         int64_t now;                            /* seconds since the epoch */
         bool packages;                          /* scan the dpkg database */
         bool files;                             /* scan the watched paths */
+        /* Paths owned by packages that matched a ban: the file pass skips
+         * them (the package finding covers them). May be NULL. Filled by
+         * scan_run and scan_package. */
+        struct vb_pathset *owned;
 };
+
+/* A set of paths (sorted on demand) for "owned by a matched package". */
+struct vb_pathset {
+        struct vb_strv paths;
+        bool sorted;
+};
+int pathset_add(struct vb_pathset *s, const char *path);
+bool pathset_contains(struct vb_pathset *s, const char *path);
+void pathset_clear(struct vb_pathset *s);
 
 /* One evaluated subject. Only one of pkg / file is set. All pointers are
  * valid during the callback only. */

@@ -91,7 +91,7 @@ struct vb_finding {
         const char *path;               /* may be NULL for a package */
         const char *sha256;             /* may be NULL */
         enum vb_verdict verdict;
-        const char *indicators;         /* "package:kesl, path:/opt/kaspersky/**" */
+        const char *indicators;         /* "package:kesl, maintainer:*@kaspersky.com*" */
         const char *action;             /* "would-block", "flagged", "blocked", ... */
         const char *mode;               /* "audit" or "enforce" */
         int64_t first_seen_usec;

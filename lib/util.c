@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small helpers shared by every module (see util.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -96,4 +99,24 @@ void hex_encode(const unsigned char *in, size_t len, char *out) {
                 out[2 * i + 1] = digits[in[i] & 0xf];
         }
         out[2 * len] = '\0';
+}
+
+int open_in_root(const char *root, const char *path, int flags) {
+        if (!root || root[0] == '\0' || strcmp(root, "/") == 0) {
+                int fd = open(path, flags | O_CLOEXEC);
+                return fd < 0 ? -errno : fd;
+        }
+
+        _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rfd < 0)
+                return -errno;
+
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        while (path[0] == '/')
+                path++;
+        int fd = (int) syscall(SYS_openat2, rfd, path[0] ? path : ".", &how, sizeof how);
+        return fd < 0 ? -errno : fd;
 }

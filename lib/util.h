@@ -66,3 +66,9 @@ void date_format(int64_t t, char buf[static 11]);
 
 /* Lower-case hex of len bytes; out must hold 2*len+1. */
 void hex_encode(const unsigned char *in, size_t len, char *out);
+
+/* Open path (absolute, inside root) resolving every component inside the
+ * root, as if root were "/": an absolute symlink in the root points into
+ * the root, never out to the host (openat2 RESOLVE_IN_ROOT). flags as for
+ * open(2); O_CLOEXEC is added. Returns an fd or a negative errno. */
+int open_in_root(const char *root, const char *path, int flags);
