@@ -29,13 +29,28 @@ struct vb_dpkg_db {
 
 /* Read ADMINDIR/status, then apply every ADMINDIR/updates/NNNN file in
  * numeric order (a later stanza replaces the earlier one for the same
- * name and arch). admindir is a host path (root already applied).
- * -EINVAL with diag on bad content; other negative errno on I/O. */
+ * name and arch; no arch equals ""). Names in updates/ that are not all
+ * digits (tmp.i) are ignored. admindir is a host path (root already applied).
+ * -EINVAL with diag on bad content; -ENOENT (with diag) without status;
+ * other negative errno on I/O. */
 int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag);
 
 /* Parse one control stanza stream (status file format) from a buffer;
  * "file" only names it in errors. Used for status, updates/ and the
- * control fields of a .deb. Appends to db. */
+ * control fields of a .deb. Appends to db; on any error appends nothing.
+ *
+ * Format: "Field: value" lines (names case-insensitive; only the first
+ * line of a kept field's value is kept, trimmed), continuation lines start
+ * with a space or tab, stanzas are separated by empty lines (lines of only
+ * blanks between stanzas are skipped too). Each of these is an error with
+ * file:line in diag and -EINVAL: a line that is neither a field nor a
+ * continuation, a continuation starting a stanza, an empty field name or
+ * one with blanks, a duplicated field, a stanza without Package, a Status
+ * that is not "WANT EFLAG STATE" with known words, a NUL byte, a last line
+ * without newline (truncated file). Status is checked when present but
+ * not required here (a .deb's control has none); dpkg_db_read requires it
+ * in every stanza of status and updates/. A stored Status has its three
+ * words separated by single spaces. */
 int dpkg_parse_buffer(const char *buf, size_t len, const char *file, struct vb_dpkg_db *db,
                       struct vb_diag *diag);
 
@@ -49,11 +64,16 @@ static inline void dpkg_db_freep(struct vb_dpkg_db **db) {
 bool dpkg_package_has_files(const struct vb_dpkg_package *p);
 
 /* Read the file list of a package: info/NAME:ARCH.list, else info/NAME.list.
- * Paths are returned as listed (absolute, inside the root). ret_mtime gets
- * the list's mtime in seconds (the install time). -ENOENT if no list. */
+ * Paths are returned as listed (absolute, inside the root), without the
+ * "/." line; *ret_files is overwritten, not freed first. ret_mtime (may be
+ * NULL) gets the list's mtime in seconds (the install time). -ENOENT
+ * (no diag) if no list; -EINVAL for a name or arch that is empty or holds
+ * '/' or ':'; -EINVAL with file:line in diag for a relative path line, a
+ * NUL byte or a missing final newline. */
 int dpkg_list_read(const char *admindir, const char *name, const char *arch, struct vb_strv *ret_files,
                    int64_t *ret_mtime, struct vb_diag *diag);
 
 /* "kesl:amd64.list" or "kesl.list" -> name "kesl", arch "amd64" or NULL.
- * -EINVAL if the file name is not a .list. */
+ * -EINVAL if the file name is not a .list with a non-empty name (and arch
+ * after a ':'). ret_arch may be NULL. */
 int dpkg_list_name_parse(const char *filename, char **ret_name, char **ret_arch);

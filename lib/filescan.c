@@ -1,1 +1,189 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One pass over a file's bytes: sha256, ELF magic and marker search (see
+ * filescan.h). The scanner owns its buffer, digest context and a copy of
+ * the markers; scanning a file allocates nothing. */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "filescan.h"
+#include "util.h"
+
+#define MARKERS_MAX 64
+
+struct vb_filescan {
+        EVP_MD_CTX *ctx;
+        EVP_MD *md;                     /* fetched once (OpenSSL 3) */
+        char **markers;
+        size_t *marker_len;
+        size_t n_markers;
+        size_t overlap;                 /* longest marker - 1: bytes kept between reads */
+        unsigned char *buf;             /* overlap + VB_FILESCAN_BUFSIZE */
+};
+
+/* The state of one file's scan. */
+struct scan {
+        struct vb_file_content c;
+        unsigned char head[4];
+        size_t head_len;
+};
+
+void filescan_free(struct vb_filescan *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_markers; i++)
+                free(s->markers[i]);
+        free(s->markers);
+        free(s->marker_len);
+        free(s->buf);
+        EVP_MD_CTX_free(s->ctx);
+        EVP_MD_free(s->md);
+        free(s);
+}
+
+static void filescan_freep(struct vb_filescan **s) {
+        filescan_free(*s);
+}
+
+static int filescan_set_markers(struct vb_filescan *s, const char *const *markers, size_t n) {
+        s->markers = calloc(n ? n : 1, sizeof(char *));
+        s->marker_len = calloc(n ? n : 1, sizeof(size_t));
+        if (!s->markers || !s->marker_len)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (!markers[i] || markers[i][0] == '\0')
+                        return -EINVAL;
+                s->markers[i] = strdup(markers[i]);
+                if (!s->markers[i])
+                        return -ENOMEM;
+                s->n_markers = i + 1;
+                s->marker_len[i] = strlen(markers[i]);
+                if (s->marker_len[i] - 1 > s->overlap)
+                        s->overlap = s->marker_len[i] - 1;
+        }
+        return 0;
+}
+
+int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret) {
+        _cleanup_(filescan_freep) struct vb_filescan *s = NULL;
+        int r;
+
+        if (n_markers > MARKERS_MAX || (n_markers > 0 && !markers))
+                return -EINVAL;
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        r = filescan_set_markers(s, markers, n_markers);
+        if (r < 0)
+                return r;
+        if (s->overlap > VB_FILESCAN_BUFSIZE)
+                return -EINVAL;
+        s->buf = malloc(s->overlap + VB_FILESCAN_BUFSIZE);
+        s->ctx = EVP_MD_CTX_new();
+        s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (!s->buf || !s->ctx || !s->md)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int scan_begin(struct vb_filescan *s, struct scan *sc) {
+        *sc = (struct scan) {};
+        if (EVP_DigestInit_ex(s->ctx, s->md, NULL) != 1)
+                return -EIO;
+        return 0;
+}
+
+/* Hash a chunk and note the first four bytes of the file. */
+static int scan_update(struct vb_filescan *s, struct scan *sc, const unsigned char *p, size_t len) {
+        if (len > 0 && EVP_DigestUpdate(s->ctx, p, len) != 1)
+                return -EIO;
+        sc->c.size += len;
+        while (sc->head_len < sizeof sc->head && len > 0) {
+                sc->head[sc->head_len++] = *p++;
+                len--;
+        }
+        return 0;
+}
+
+/* True while the file is ELF or too short to tell yet. */
+static bool scan_maybe_elf(const struct scan *sc) {
+        return memcmp(sc->head, "\177ELF", sc->head_len) == 0;
+}
+
+static void scan_markers(struct vb_filescan *s, struct scan *sc, const unsigned char *p, size_t len) {
+        for (size_t i = 0; i < s->n_markers; i++) {
+                if (sc->c.marker_hits & (UINT64_C(1) << i))
+                        continue;
+                if (memmem(p, len, s->markers[i], s->marker_len[i]))
+                        sc->c.marker_hits |= UINT64_C(1) << i;
+        }
+}
+
+static int scan_end(struct vb_filescan *s, struct scan *sc, struct vb_file_content *ret) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+
+        if (EVP_DigestFinal_ex(s->ctx, md, &md_len) != 1 || md_len != 32)
+                return -EIO;
+        hex_encode(md, md_len, sc->c.sha256);
+        sc->c.is_elf = sc->head_len == sizeof sc->head && scan_maybe_elf(sc);
+        if (!sc->c.is_elf)
+                sc->c.marker_hits = 0;
+        *ret = sc->c;
+        return 0;
+}
+
+static ssize_t read_retry(int fd, void *buf, size_t len) {
+        ssize_t k;
+
+        do
+                k = read(fd, buf, len);
+        while (k < 0 && errno == EINTR);
+        return k < 0 ? -errno : k;
+}
+
+int filescan_fd(struct vb_filescan *s, int fd, struct vb_file_content *ret) {
+        struct scan sc;
+        size_t keep = 0;                /* bytes of the previous read kept at the front of buf */
+        int r;
+
+        r = scan_begin(s, &sc);
+        if (r < 0)
+                return r;
+        for (;;) {
+                ssize_t k = read_retry(fd, s->buf + keep, VB_FILESCAN_BUFSIZE);
+                if (k < 0)
+                        return (int) k;
+                if (k == 0)
+                        break;
+                r = scan_update(s, &sc, s->buf + keep, k);
+                if (r < 0)
+                        return r;
+                if (!scan_maybe_elf(&sc) || s->n_markers == 0)
+                        continue;
+                size_t window = keep + k;
+                scan_markers(s, &sc, s->buf, window);
+                keep = window < s->overlap ? window : s->overlap;
+                memmove(s->buf, s->buf + window - keep, keep);
+        }
+        return scan_end(s, &sc, ret);
+}
+
+int filescan_buffer(struct vb_filescan *s, const void *buf, size_t len, struct vb_file_content *ret) {
+        struct scan sc;
+        int r;
+
+        if (!buf && len > 0)
+                return -EINVAL;
+        r = scan_begin(s, &sc);
+        if (r < 0)
+                return r;
+        r = scan_update(s, &sc, buf, len);
+        if (r < 0)
+                return r;
+        if (scan_maybe_elf(&sc) && s->n_markers > 0)
+                scan_markers(s, &sc, buf, len);
+        return scan_end(s, &sc, ret);
+}

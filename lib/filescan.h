@@ -20,10 +20,12 @@ struct vb_file_content {
  * many files allocates nothing per file. Not thread-safe; one per thread. */
 struct vb_filescan;
 
+/* Markers are copied; at most 64, none empty (else -EINVAL). */
 int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret);
 void filescan_free(struct vb_filescan *s);
 
-/* Read fd from its current offset to EOF. Negative errno on read error. */
+/* Read fd from its current offset to EOF (EINTR retried). Negative errno
+ * on read error (-EISDIR for a directory); *ret is set only on success. */
 int filescan_fd(struct vb_filescan *s, int fd, struct vb_file_content *ret);
 
 /* Convenience: the same for a buffer already in memory. */

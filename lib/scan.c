@@ -396,3 +396,29 @@ int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
         filescan_free(c.fs);
         return r;
 }
+
+int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata,
+              struct vb_scan_stats *ret_stats) {
+        struct vb_scan_stats stats = {};
+        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        size_t old;
+        int r;
+
+        if (path[0] != '/')
+                return -EINVAL;
+        int fd = open_in_root(o->root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (fd < 0)
+                return fd;
+        r = filescan_for(o->policy, &c.fs);
+        if (r >= 0)
+                r = path_push(&c, path + 1, &old);
+        if (r >= 0)
+                r = walk_dir(&c, fd, 0);
+        else
+                close(fd);
+        filescan_free(c.fs);
+        free(c.path);
+        if (ret_stats)
+                *ret_stats = stats;
+        return r;
+}

@@ -74,3 +74,8 @@ int scan_package(const struct vb_scan_options *o, const char *name, const char *
 /* One loose file by its path inside the root; -ENOENT if gone, 0 if it is
  * not a regular file (nothing to do). */
 int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata);
+
+/* Every regular file below one directory (inside the root), as the file
+ * pass of scan_run does for a watched path. */
+int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata,
+              struct vb_scan_stats *ret_stats);

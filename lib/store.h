@@ -13,27 +13,49 @@
 #include "policy.h"
 
 #define VB_STORE_FILE "vendorban.db"
+/* The schema version (PRAGMA user_version) this build creates and reads. */
+#define VB_STORE_SCHEMA_VERSION 1
 
 struct vb_store;
 
 /* Open (creating and migrating if needed) the database at a host path.
- * read_only: open without creating or migrating (for status queries). */
+ * read_only: open without creating or migrating (for status queries).
+ * Like sqlite3_open(), *ret is set even on failure (except -ENOMEM, where it
+ * may be NULL) so that store_errmsg(*ret) can explain; such a store only
+ * answers store_errmsg() and must be released with store_free() (use
+ * _cleanup_(store_freep)). Errors: -ENOENT (read_only and no file),
+ * -EACCES, -EBADMSG (not a database or corrupt), -EPROTONOSUPPORT (schema
+ * newer than VB_STORE_SCHEMA_VERSION), -ESTALE (read_only and the schema is
+ * older: the daemon upgrades it on its next start), -EBUSY, -EIO. */
 int store_open(const char *path, bool read_only, struct vb_store **ret);
 void store_free(struct vb_store *s);
 static inline void store_freep(struct vb_store **s) {
         if (*s)
                 store_free(*s);
 }
-/* The last SQLite error message, for the programs to print. */
+/* The message of the last failure (SQLite's or ours), for the programs to
+ * print. Errors of every function: negative errno, mapped from SQLite as
+ * BUSY/LOCKED -EBUSY, FULL -ENOSPC, READONLY -EROFS, CORRUPT/NOTADB
+ * -EBADMSG, CANTOPEN -EACCES/-ENOENT, NOMEM -ENOMEM, UNIQUE/PRIMARY KEY
+ * -EEXIST, other constraints -EINVAL, PERM/AUTH -EPERM, the rest -EIO. */
 const char *store_errmsg(struct vb_store *s);
+/* PRAGMA user_version, or negative errno. */
 int store_schema_version(struct vb_store *s);
+/* How long a write waits for another connection's lock before -EBUSY
+ * (default 5000 ms). */
+int store_set_busy_timeout(struct vb_store *s, int ms);
 
+/* Batch many writes in one transaction (BEGIN IMMEDIATE). store_begin()
+ * with one open: -EBUSY; store_commit() without: -EINVAL; a failed commit
+ * leaves the transaction open for store_rollback(), which is a no-op when
+ * none is open. */
 int store_begin(struct vb_store *s);
 int store_commit(struct vb_store *s);
 int store_rollback(struct vb_store *s);
 
 /* Replace the compiled policy (bans, phases, indicator tables) in one
- * transaction; on failure the previous one is untouched. */
+ * transaction; on failure the previous one is untouched. Must not be
+ * called inside store_begin(): -EBUSY. Two bans with the same id: -EEXIST. */
 int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t now);
 struct vb_policy_info {
         char digest[65];
@@ -43,8 +65,10 @@ struct vb_policy_info {
 };
 int store_policy_info(struct vb_store *s, struct vb_policy_info *ret); /* -ENOENT if none */
 /* Indexed lookups in the compiled policy: ban ids whose package indicator
- * (literal or glob) matches name / whose sha256 list has the hash.
- * cb returns <0 to stop. */
+ * (literal, or SQLite GLOB for patterns with *?[) matches name / whose
+ * sha256 list has the hash; each (ban, pattern) once. cb returns <0 to
+ * stop, and that value is returned; otherwise the number of matches.
+ * cb must not call the same lookup again. */
 int store_policy_lookup_package(struct vb_store *s, const char *name,
                                 int (*cb)(const char *ban_id, const char *pattern, void *userdata), void *userdata);
 int store_policy_lookup_sha256(struct vb_store *s, const char *sha256,
@@ -58,10 +82,13 @@ struct vb_inventory_entry {
         const char *maintainer;         /* may be NULL */
         const char *status;
 };
+/* Insert or refresh (last_seen = now). A package seen again after being
+ * removed is installed again: removed_at cleared, first_seen = now. */
 int store_package_upsert(struct vb_store *s, const struct vb_inventory_entry *e, int64_t now);
-/* Mark every package not seen since "before" as removed. */
+/* Mark every package not seen since "before" as removed (removed_at =
+ * before). Returns the number of packages marked. */
 int store_packages_sweep(struct vb_store *s, int64_t before);
-int store_package_count(struct vb_store *s, size_t *ret);
+int store_package_count(struct vb_store *s, size_t *ret);      /* not removed */
 
 /* File hash cache, valid while the key and the marker set are unchanged. */
 struct vb_file_key {
@@ -71,7 +98,8 @@ struct vb_file_key {
         int64_t mtime_ns;
         int64_t ctime_ns;
 };
-/* 0 and ret filled on a hit; -ENOENT on a miss or a stale entry. */
+/* 0 and ret filled on a hit (ret may be NULL); -ENOENT on a miss or a
+ * stale entry (any key field or markers_digest different). */
 int store_file_lookup(struct vb_store *s, const char *path, const struct vb_file_key *key,
                       const char *markers_digest, struct vb_file_content *ret);
 int store_file_put(struct vb_store *s, const char *path, const struct vb_file_key *key,
@@ -79,7 +107,10 @@ int store_file_put(struct vb_store *s, const char *path, const struct vb_file_ke
 int store_file_count(struct vb_store *s, size_t *ret);
 
 /* Findings. One row per (ban, subject kind, package, version, path): seeing
- * the same thing again updates last_seen and returns ret_new = false. */
+ * the same thing again updates last_seen, verdict, indicators, action and
+ * mode (first_seen, event and decided times stay those of the first
+ * sighting) and returns ret_new = false. ret_id and ret_new may be NULL.
+ * A first_seen_usec of 0 is taken from last_seen_usec. */
 struct vb_finding {
         int64_t id;
         const char *ban;
@@ -100,7 +131,8 @@ struct vb_finding {
         int64_t decided_usec;           /* when the verdict was reached and logged */
 };
 int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t *ret_id, bool *ret_new);
-/* Newest first. The pointers in the struct are valid during the call only. */
+/* Newest first (last_seen, then id). The pointers in the struct are valid
+ * during the call only. cb returns <0 to stop, and that value is returned. */
 int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding *f, void *userdata),
                            void *userdata);
 int store_finding_count(struct vb_store *s, size_t *ret);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the daemon does with the watcher's events: queue them, wait out a
+ * burst (debounce), then evaluate the packages first (so their files count
+ * as owned) and the loose files after, each decision going to the ledger
+ * and the journal. File events are held back while dpkg holds its lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+
+#include "journal.h"
+#include "manager.h"
+#include "report.h"
+
+#define DPKG_DEFER_MAX_USEC (2 * 1000000)
+#define DPKG_DEFER_STEP_USEC (100 * 1000)
+
+struct work_ctx {
+        struct vb_manager *m;
+        int64_t event_usec;
+};
+
+static int on_decision(const struct vb_scan_item *item, void *userdata) {
+        struct work_ctx *w = userdata;
+        bool is_new = false;
+        int r;
+
+        r = report_decision(w->m->store, w->m->policy, item, w->event_usec, &is_new, NULL);
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
+                              "Failed to record a finding in the ledger (%s), logged to the journal only.",
+                              strerror(-r));
+        if (is_new)
+                w->m->findings_new++;
+        return 0;
+}
+
+static struct vb_scan_options scan_options(struct vb_manager *m, bool packages, bool files) {
+        return (struct vb_scan_options) {
+                .root = m->root, .policy = m->policy, .store = m->store, .now = now_sec(),
+                .packages = packages, .files = files, .owned = &m->owned,
+        };
+}
+
+void manager_notify_status(struct vb_manager *m) {
+        sd_notifyf(0, "STATUS=%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+                   mode_to_string(m->policy->config.mode), m->policy->n_bans,
+                   m->watcher ? watcher_num_watches(m->watcher) : 0,
+                   m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"
+                                                                    : "",
+                   (unsigned long long) m->findings_new);
+}
+
+int manager_full_scan(struct vb_manager *m, const char *why) {
+        struct vb_scan_options o = scan_options(m, true, true);
+        struct work_ctx w = { .m = m };
+        struct vb_scan_stats st = {};
+        struct vb_diag diag = {};
+        char pk[32], fl[32];
+
+        pathset_clear(&m->owned);
+        int r = scan_run(&o, on_decision, &w, &st, &diag);
+        m->scans++;
+        if (diag.n > 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "dpkg database unreadable during %s: %s:%u: %s", why,
+                              diag.items[0].file, diag.items[0].line, diag.items[0].message);
+        snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st.packages);
+        snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st.files);
+        journal_event(VB_MID_SCAN_DONE, r < 0 ? LOG_ERR : LOG_INFO, (const char *const[]) { pk, fl, NULL },
+                      "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu blocked, "
+                      "%.2fs%s%s.",
+                      why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
+                      st.flagged, st.blocked, st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        manager_notify_status(m);
+        return r;
+}
+
+static bool dpkg_is_running(struct vb_manager *m) {
+        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.dpkg_admin_dir);
+        _cleanup_free_ char *lock = NULL;
+
+        if (!dir || asprintf(&lock, "%s/lock", dir) < 0)
+                return false;
+        _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return false;
+        struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+        return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+static void work_package(struct vb_manager *m, const struct vb_watch_event *ev) {
+        struct vb_scan_options o = scan_options(m, true, false);
+        struct work_ctx w = { .m = m, .event_usec = ev->usec };
+        struct vb_diag diag = {};
+        _cleanup_free_ char *name = strdup(ev->path);
+
+        if (!name)
+                return;
+        char *arch = strchr(name, ':');
+        if (arch)
+                *arch++ = '\0';
+        int r = scan_package(&o, name, arch, ev->usec / 1000000, on_decision, &w, &diag);
+        if (r < 0 && r != -ENOENT)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to evaluate package %s: %s%s%s", ev->path,
+                              diag.n ? diag.items[0].file : strerror(-r), diag.n ? ": " : "",
+                              diag.n ? diag.items[0].message : "");
+}
+
+static void work_file(struct vb_manager *m, const struct vb_watch_event *ev) {
+        struct vb_scan_options o = scan_options(m, false, true);
+        struct work_ctx w = { .m = m, .event_usec = ev->usec };
+
+        if (ev->kind == VB_WATCH_DIR)
+                (void) scan_tree(&o, ev->path, on_decision, &w, NULL);
+        else
+                (void) scan_file(&o, ev->path, on_decision, &w);
+}
+
+static int cmp_event(const void *a, const void *b) {
+        const struct vb_watch_event *x = *(const struct vb_watch_event *const *) a;
+        const struct vb_watch_event *y = *(const struct vb_watch_event *const *) b;
+        int r = (int) x->kind - (int) y->kind;
+
+        if (r == 0)
+                r = strcmp(x->path, y->path);
+        if (r == 0)
+                r = x->usec < y->usec ? -1 : x->usec > y->usec;
+        return r;
+}
+
+/* Evaluate a batch of events: sorted by kind (packages before directories
+ * before files) and path, each subject once, with its earliest event time. */
+static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
+        size_t n = 0, k = 0;
+        bool rescan = false;
+
+        for (struct vb_watch_event *ev = list; ev; ev = ev->next) {
+                n++;
+                rescan = rescan || ev->kind == VB_WATCH_RESCAN;
+        }
+        _cleanup_free_ struct vb_watch_event **v = rescan ? NULL : calloc(n ? n : 1, sizeof *v);
+        if (rescan || !v) {
+                (void) manager_full_scan(m, rescan ? "events were lost" : "out of memory for events");
+                goto finish;
+        }
+        for (struct vb_watch_event *ev = list; ev; ev = ev->next)
+                v[k++] = ev;
+        qsort(v, n, sizeof *v, cmp_event);
+
+        for (size_t i = 0; i < n; i++) {
+                if (i > 0 && v[i]->kind == v[i - 1]->kind && strcmp(v[i]->path, v[i - 1]->path) == 0)
+                        continue;
+                switch (v[i]->kind) {
+                case VB_WATCH_PACKAGE:
+                        work_package(m, v[i]);
+                        break;
+                case VB_WATCH_FILE:
+                case VB_WATCH_DIR:
+                        work_file(m, v[i]);
+                        break;
+                case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters */
+                case VB_WATCH_RESCAN:
+                        break;
+                }
+        }
+        manager_notify_status(m);
+finish:
+        while (list) {
+                struct vb_watch_event *next = list->next;
+                free(list);
+                list = next;
+        }
+}
+
+static void pending_append(struct vb_manager *m, struct vb_watch_event *list) {
+        if (!list)
+                return;
+        if (m->pending_tail)
+                m->pending_tail->next = list;
+        else
+                m->pending = list;
+        while (list->next)
+                list = list->next;
+        m->pending_tail = list;
+}
+
+/* Split the pending list: what can run now, and file events to hold back
+ * while dpkg is unpacking (its packages are evaluated first, so their
+ * files are known as theirs and not reported one by one). */
+static struct vb_watch_event *pending_take(struct vb_manager *m, bool hold_files) {
+        struct vb_watch_event *now = NULL, **now_tail = &now, *held = NULL, **held_tail = &held;
+
+        for (struct vb_watch_event *ev = m->pending, *next; ev; ev = next) {
+                next = ev->next;
+                ev->next = NULL;
+                bool is_file = ev->kind == VB_WATCH_FILE || ev->kind == VB_WATCH_DIR;
+                if (hold_files && is_file) {
+                        *held_tail = ev;
+                        held_tail = &ev->next;
+                } else {
+                        *now_tail = ev;
+                        now_tail = &ev->next;
+                }
+        }
+        m->pending = held;
+        m->pending_tail = NULL;
+        for (struct vb_watch_event *ev = held; ev; ev = ev->next)
+                m->pending_tail = ev;
+        return now;
+}
+
+static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct vb_manager *m = userdata;
+        int64_t now = now_usec();
+        bool hold = false;
+
+        if (dpkg_is_running(m)) {
+                if (m->deferred_since == 0)
+                        m->deferred_since = now;
+                hold = now - m->deferred_since < DPKG_DEFER_MAX_USEC;
+        }
+        if (!hold)
+                m->deferred_since = 0;
+
+        work_batch(m, pending_take(m, hold));
+
+        if (m->pending) {
+                uint64_t t;
+                sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+                sd_event_source_set_time(s, t + DPKG_DEFER_STEP_USEC);
+                sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct vb_manager *m = userdata;
+        int enabled = SD_EVENT_OFF;
+        uint64_t t;
+        int r;
+
+        pending_append(m, watcher_take(m->watcher));
+        if (!m->pending)
+                return 0;
+
+        if (m->debounce_timer) {
+                r = sd_event_source_get_enabled(m->debounce_timer, &enabled);
+                if (r >= 0 && enabled != SD_EVENT_OFF)
+                        return 0; /* already armed: the burst joins the batch */
+        }
+        sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        t += (uint64_t) m->policy->config.debounce_ms * 1000;
+        if (!m->debounce_timer) {
+                r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, t, 1000, on_debounce, m);
+                if (r < 0) {
+                        journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to arm the debounce timer: %s",
+                                      strerror(-r));
+                        return 0;
+                }
+                (void) sd_event_source_set_description(m->debounce_timer, "debounce");
+                return 0;
+        }
+        (void) sd_event_source_set_time(m->debounce_timer, t);
+        (void) sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_ONESHOT);
+        return 0;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The manager's life: build it, load the policy and the ledger, start the
+ * watcher, reconcile, then serve signals (SIGHUP reloads, keeping the last
+ * good policy; SIGTERM exits) and the periodic rescan. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+
+#include "journal.h"
+#include "manager.h"
+
+#define PIDFILE "/run/vendorban/vendorband.pid"
+
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static void log_policy_error(struct vb_manager *m, const struct vb_diag *d, int r, bool keeping) {
+        char where[1100] = "";
+
+        if (d->n > 0)
+                snprintf(where, sizeof where, "%s:%u: %s", d->items[0].file, d->items[0].line, d->items[0].message);
+        else
+                snprintf(where, sizeof where, "%s", strerror(-r));
+        _cleanup_free_ char *field = NULL;
+        if (asprintf(&field, "VENDORBAN_POLICY_ERROR=%s", where) < 0)
+                field = NULL;
+        journal_event(VB_MID_POLICY_ERROR, LOG_ERR, (const char *const[]) { field, NULL },
+                      "Policy %s failed (%zu error(s)), %s: %s", keeping ? "reload" : "load", d->n ? d->n : 1,
+                      keeping ? "keeping the policy in force" : "not starting", where);
+        if (keeping)
+                sd_notifyf(0, "STATUS=Policy reload failed, keeping the previous policy (%.16s): %s",
+                           m->policy->digest, where);
+}
+
+static void log_policy_loaded(const struct vb_policy *p, const char *how) {
+        char dg[96];
+        snprintf(dg, sizeof dg, "VENDORBAN_POLICY_DIGEST=%s", p->digest);
+        journal_event(VB_MID_POLICY_LOADED, LOG_INFO, (const char *const[]) { dg, NULL },
+                      "Policy %s: %zu ban(s), mode %s, %zu watched path(s), digest %.16s.", how, p->n_bans,
+                      mode_to_string(p->config.mode), p->config.watch_paths.n, p->digest);
+}
+
+static int open_ledger(struct vb_manager *m) {
+        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.state_dir);
+        _cleanup_free_ char *db = NULL;
+        int r;
+
+        if (!dir || asprintf(&db, "%s/%s", dir, VB_STORE_FILE) < 0)
+                return -ENOMEM;
+        r = mkdir_parents(dir, 0700);
+        if (r >= 0)
+                r = store_open(db, false, &m->store);
+        if (r >= 0)
+                r = store_policy_compile(m->store, m->policy, now_sec());
+        if (r < 0) {
+                journal_event(VB_MID_DAEMON, LOG_CRIT, NULL,
+                              "Cannot use the ledger %s: %s%s%s. Running without it: findings go to the journal "
+                              "only. Check the file system and permissions, or move the file aside to start a "
+                              "new ledger.",
+                              db, strerror(-r), m->store ? " — " : "", m->store ? store_errmsg(m->store) : "");
+                store_free(m->store);
+                m->store = NULL;
+        }
+        return 0;
+}
+
+static int start_watcher(struct vb_manager *m) {
+        int r;
+
+        m->watch_source = sd_event_source_unref(m->watch_source);
+        watcher_stop(m->watcher);
+        m->watcher = NULL;
+
+        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, &m->policy->config.watch_paths, &m->watcher);
+        if (r < 0)
+                return r;
+        r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(m->watch_source, "watcher");
+        if (watcher_failed_watches(m->watcher) > 0)
+                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
+                              "%u watch(es) could not be added (fs.inotify.max_user_watches?); the periodic "
+                              "rescan covers what is not watched.",
+                              watcher_failed_watches(m->watcher));
+        return 0;
+}
+
+static int arm_rescan(struct vb_manager *m) {
+        unsigned interval = m->policy->config.rescan_interval;
+        uint64_t t;
+
+        if (interval == 0)
+                return m->rescan_timer ? sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_OFF) : 0;
+        sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+        t += (uint64_t) interval * 1000000;
+        if (m->rescan_timer) {
+                (void) sd_event_source_set_time(m->rescan_timer, t);
+                return sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
+        }
+        return -ENOENT;
+}
+
+static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct vb_manager *m = userdata;
+
+        (void) manager_full_scan(m, "periodic");
+        (void) arm_rescan(m);
+        return 0;
+}
+
+static int manager_reload(struct vb_manager *m) {
+        struct vb_policy *p = NULL;
+        struct vb_diag diag = {};
+        int r;
+
+        sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
+        r = policy_load(m->root, m->config_path, &p, &diag);
+        if (r >= 0 && m->store) {
+                r = store_policy_compile(m->store, p, now_sec());
+                if (r < 0)
+                        diag_add(&diag, "ledger", 0, "cannot store the compiled policy: %s", store_errmsg(m->store));
+        }
+        if (r < 0) {
+                policy_free(p);
+                log_policy_error(m, &diag, r, true);
+                sd_notify(0, "READY=1");
+                return 0;
+        }
+
+        policy_free(m->policy);
+        m->policy = p;
+        log_policy_loaded(p, "reloaded");
+        r = start_watcher(m);
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to restart watching: %s; periodic rescans only.",
+                              strerror(-r));
+        (void) arm_rescan(m);
+        (void) manager_full_scan(m, "policy reloaded");
+        sd_notify(0, "READY=1");
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        return manager_reload(userdata);
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct vb_manager *m = userdata;
+
+        sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+        return sd_event_exit(m->event, 0);
+}
+
+static void write_pidfile(struct vb_manager *m) {
+        m->pidfile = path_under_root(m->root, PIDFILE);
+        if (!m->pidfile)
+                return;
+        _cleanup_free_ char *dir = strdup(m->pidfile);
+        if (!dir)
+                return;
+        *strrchr(dir, '/') = '\0';
+        (void) mkdir_parents(dir, 0755);
+        FILE *f = fopen(m->pidfile, "we");
+        if (f) {
+                fprintf(f, "%d\n", (int) getpid());
+                fclose(f);
+        }
+}
+
+int manager_new(const char *root, const char *config_path, struct vb_manager **ret) {
+        _cleanup_(manager_freep) struct vb_manager *m = calloc(1, sizeof *m);
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->root = strdup(root ? root : "/");
+        m->config_path = config_path ? strdup(config_path) : NULL;
+        if (!m->root || (config_path && !m->config_path))
+                return -ENOMEM;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
+        if (r >= 0)
+                r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+struct vb_manager *manager_free(struct vb_manager *m) {
+        if (!m)
+                return NULL;
+        watcher_stop(m->watcher);
+        sd_event_source_unref(m->watch_source);
+        sd_event_source_unref(m->debounce_timer);
+        sd_event_source_unref(m->rescan_timer);
+        sd_event_source_unref(m->sigterm_source);
+        sd_event_source_unref(m->sigint_source);
+        sd_event_source_unref(m->sighup_source);
+        sd_event_unref(m->event);
+        while (m->pending) {
+                struct vb_watch_event *next = m->pending->next;
+                free(m->pending);
+                m->pending = next;
+        }
+        pathset_clear(&m->owned);
+        store_free(m->store);
+        policy_free(m->policy);
+        if (m->pidfile)
+                (void) unlink(m->pidfile);
+        free(m->pidfile);
+        free(m->root);
+        free(m->config_path);
+        free(m);
+        return NULL;
+}
+
+int manager_startup(struct vb_manager *m) {
+        struct vb_diag diag = {};
+        int r;
+
+        sd_notify(0, "STATUS=Loading the policy");
+        r = policy_load(m->root, m->config_path, &m->policy, &diag);
+        if (r < 0) {
+                diag_print(&diag, stderr);
+                log_policy_error(m, &diag, r, false);
+                return r;
+        }
+        log_policy_loaded(m->policy, "loaded");
+        (void) open_ledger(m);
+        write_pidfile(m);
+
+        /* Watch first, then reconcile: whatever lands during the scan is
+         * queued and looked at right after it. */
+        r = start_watcher(m);
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
+                              strerror(-r));
+        r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(m->rescan_timer, "rescan");
+        (void) arm_rescan(m);
+
+        sd_notify(0, "STATUS=Reconciling: scanning packages and watched paths");
+        (void) manager_full_scan(m, "startup");
+        return 0;
+}
+
+int manager_run(struct vb_manager *m) {
+        sd_notify(0, "READY=1");
+        manager_notify_status(m);
+        return sd_event_loop(m->event);
+}

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The watcher thread (see watcher.h). This file is the only one that calls
+ * libinotifytools, and only from the thread it starts; the loop sees just
+ * the queue and the eventfd. A full queue turns into one rescan event. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <inotifytools/inotifytools.h>
+
+#include "watcher.h"
+
+#define WATCHER_QUEUE_MAX 50000
+#define DPKG_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)
+#define TREE_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+struct vb_watcher {
+        pthread_t thread;
+        bool thread_started;
+        int efd;
+        pthread_mutex_t lock;
+        struct vb_watch_event *head, *tail;
+        size_t queued;
+        bool overflowed;
+        unsigned failed, watches;
+        pthread_mutex_t ready_lock;
+        pthread_cond_t ready_cond;
+        bool ready;
+        int start_error;
+        /* Owned by the thread after start: */
+        char *root;
+        size_t root_len;
+        char *admindir;                 /* host path, with trailing '/' */
+        char *infodir;                  /* host path, with trailing '/' */
+        struct vb_strv trees;           /* host paths of the watch paths */
+};
+
+static void queue_push(struct vb_watcher *w, enum vb_watch_kind kind, const char *path) {
+        size_t len = strlen(path);
+
+        pthread_mutex_lock(&w->lock);
+        struct vb_watch_event *ev = w->queued < WATCHER_QUEUE_MAX ? malloc(sizeof *ev + len + 1) : NULL;
+        if (ev) {
+                ev->next = NULL;
+                ev->kind = kind;
+                ev->usec = now_usec();
+                memcpy(ev->path, path, len + 1);
+                if (w->tail)
+                        w->tail->next = ev;
+                else
+                        w->head = ev;
+                w->tail = ev;
+                w->queued++;
+        } else
+                w->overflowed = true; /* watcher_take turns this into a rescan */
+        pthread_mutex_unlock(&w->lock);
+
+        uint64_t one = 1;
+        (void) !write(w->efd, &one, sizeof one);
+}
+
+struct vb_watch_event *watcher_take(struct vb_watcher *w) {
+        uint64_t n;
+        (void) !read(w->efd, &n, sizeof n);
+
+        pthread_mutex_lock(&w->lock);
+        struct vb_watch_event *list = w->head;
+        bool overflowed = w->overflowed;
+        w->head = w->tail = NULL;
+        w->queued = 0;
+        w->overflowed = false;
+        pthread_mutex_unlock(&w->lock);
+
+        if (overflowed) {
+                /* Events were dropped: whatever is queued, rescan it all. */
+                struct vb_watch_event *ev = malloc(sizeof *ev + 1);
+                if (ev) {
+                        *ev = (struct vb_watch_event) { .next = list, .kind = VB_WATCH_RESCAN, .usec = now_usec() };
+                        ev->path[0] = '\0';
+                        list = ev;
+                }
+        }
+        return list;
+}
+
+static bool has_prefix(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void add_tree(struct vb_watcher *w, const char *host_path) {
+        if (inotifytools_watch_recursively(host_path, TREE_EVENTS))
+                return;
+        int e = inotifytools_error();
+        if (e != ENOENT && e != ENOTDIR)
+                w->failed++;
+        if (e == ENOSPC)
+                queue_push(w, VB_WATCH_RESCAN, "");
+}
+
+/* The dpkg database: a renamed info/NAME.list names a package; anything else in
+ * status or updates/ says the database moved on. */
+static void handle_dpkg_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
+        size_t n = ev->len ? strlen(ev->name) : 0;
+
+        if (strcmp(dir, w->infodir) == 0) {
+                if (n > 5 && strcmp(ev->name + n - 5, ".list") == 0 && !(ev->mask & IN_DELETE)) {
+                        char name[NAME_MAX + 1];
+                        snprintf(name, sizeof name, "%.*s", (int) (n - 5), ev->name);
+                        queue_push(w, VB_WATCH_PACKAGE, name);
+                }
+                return;
+        }
+        if (ev->len && (strcmp(ev->name, "status") == 0 || has_prefix(dir, w->admindir)))
+                queue_push(w, VB_WATCH_DPKG_DB, "");
+}
+
+static void handle_tree_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
+        _cleanup_free_ char *full = NULL;
+
+        if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+                /* A watched top directory went away: only a rescan (and the
+                 * next reload) can see what replaces it. */
+                for (size_t i = 0; i < w->trees.n; i++)
+                        if (strncmp(dir, w->trees.v[i], strlen(w->trees.v[i])) == 0 &&
+                            strlen(dir) <= strlen(w->trees.v[i]) + 1)
+                                queue_push(w, VB_WATCH_RESCAN, "");
+                return;
+        }
+        if (!ev->len || asprintf(&full, "%s%s", dir, ev->name) < 0 || strlen(full) <= w->root_len)
+                return;
+
+        const char *inside = w->root_len ? full + w->root_len : full;
+        if (ev->mask & IN_ISDIR) {
+                if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+                        add_tree(w, full);
+                        queue_push(w, VB_WATCH_DIR, inside);
+                }
+                return;
+        }
+        if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB))
+                queue_push(w, VB_WATCH_FILE, inside);
+}
+
+static void handle_event(struct vb_watcher *w, struct inotify_event *ev) {
+        if (ev->wd < 0 || (ev->mask & IN_Q_OVERFLOW)) {
+                queue_push(w, VB_WATCH_RESCAN, "");
+                return;
+        }
+        if (ev->mask & IN_IGNORED)
+                return;
+        const char *dir = inotifytools_filename_from_wd(ev->wd);
+        if (!dir)
+                return;
+        if (has_prefix(dir, w->admindir))
+                handle_dpkg_event(w, dir, ev);
+        else
+                handle_tree_event(w, dir, ev);
+}
+
+static void thread_cleanup(void *userdata) {
+        inotifytools_cleanup();
+}
+
+static int watch_dpkg(struct vb_watcher *w) {
+        static const char *const subdirs[] = { "", "info/", "updates/" };
+
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s%s", w->admindir, subdirs[i]) < 0)
+                        return -ENOMEM;
+                if (!inotifytools_watch_file(p, DPKG_EVENTS)) {
+                        int e = inotifytools_error();
+                        return e > 0 ? -e : -EIO;
+                }
+        }
+        return 0;
+}
+
+static void signal_ready(struct vb_watcher *w, int error) {
+        pthread_mutex_lock(&w->ready_lock);
+        w->ready = true;
+        w->start_error = error;
+        pthread_cond_signal(&w->ready_cond);
+        pthread_mutex_unlock(&w->ready_lock);
+}
+
+static void *watcher_thread(void *userdata) {
+        struct vb_watcher *w = userdata;
+        int r;
+
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (!inotifytools_initialize()) {
+                signal_ready(w, -errno ? -errno : -EIO);
+                return NULL;
+        }
+        pthread_cleanup_push(thread_cleanup, NULL);
+
+        r = watch_dpkg(w);
+        if (r >= 0) {
+                for (size_t i = 0; i < w->trees.n; i++)
+                        add_tree(w, w->trees.v[i]);
+                w->watches = (unsigned) inotifytools_get_num_watches();
+        }
+        signal_ready(w, r);
+
+        while (r >= 0) {
+                /* Cancellation (watcher_stop) may only strike while we wait. */
+                pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+                struct inotify_event *ev = inotifytools_next_event(-1);
+                pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+                if (ev)
+                        handle_event(w, ev);
+                else if (inotifytools_error() != EINTR)
+                        queue_push(w, VB_WATCH_RESCAN, "");
+        }
+        pthread_cleanup_pop(1);
+        return NULL;
+}
+
+static char *dir_with_slash(const char *root, const char *path) {
+        _cleanup_free_ char *p = path_under_root(root, path);
+        char *r = NULL;
+
+        if (!p)
+                return NULL;
+        size_t n = strlen(p);
+        if (asprintf(&r, "%s%s", p, n > 0 && p[n - 1] == '/' ? "" : "/") < 0)
+                return NULL;
+        return r;
+}
+
+static int watcher_prepare(struct vb_watcher *w, const char *root, const char *dpkg_admindir,
+                           const struct vb_strv *watch_paths) {
+        bool real_root = !root || root[0] == '\0' || strcmp(root, "/") == 0;
+
+        w->root = strdup(real_root ? "" : root);
+        w->admindir = dir_with_slash(root, dpkg_admindir);
+        if (!w->root || !w->admindir || asprintf(&w->infodir, "%sinfo/", w->admindir) < 0)
+                return -ENOMEM;
+        w->root_len = strlen(w->root);
+        while (w->root_len > 0 && w->root[w->root_len - 1] == '/')
+                w->root_len--;
+        for (size_t i = 0; i < watch_paths->n; i++) {
+                _cleanup_free_ char *p = dir_with_slash(root, watch_paths->v[i]);
+                if (!p || strv_push(&w->trees, p) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_strv *watch_paths,
+                  struct vb_watcher **ret) {
+        struct vb_watcher *w = calloc(1, sizeof *w);
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_mutex_init(&w->ready_lock, NULL);
+        pthread_cond_init(&w->ready_cond, NULL);
+        w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->efd < 0) {
+                r = -errno;
+                watcher_stop(w);
+                return r;
+        }
+        r = watcher_prepare(w, root, dpkg_admindir, watch_paths);
+        if (r >= 0) {
+                r = -pthread_create(&w->thread, NULL, watcher_thread, w);
+                w->thread_started = r >= 0;
+        }
+        if (r >= 0) {
+                pthread_mutex_lock(&w->ready_lock);
+                while (!w->ready)
+                        pthread_cond_wait(&w->ready_cond, &w->ready_lock);
+                r = w->start_error;
+                pthread_mutex_unlock(&w->ready_lock);
+        }
+        if (r < 0) {
+                watcher_stop(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+int watcher_event_fd(struct vb_watcher *w) {
+        return w->efd;
+}
+
+unsigned watcher_failed_watches(struct vb_watcher *w) {
+        return w->failed;
+}
+
+unsigned watcher_num_watches(struct vb_watcher *w) {
+        return w->watches;
+}
+
+void watcher_stop(struct vb_watcher *w) {
+        if (!w)
+                return;
+        if (w->thread_started) {
+                pthread_cancel(w->thread);
+                pthread_join(w->thread, NULL);
+        }
+        for (struct vb_watch_event *ev = w->head, *next; ev; ev = next) {
+                next = ev->next;
+                free(ev);
+        }
+        if (w->efd >= 0)
+                close(w->efd);
+        strv_clear(&w->trees);
+        free(w->root);
+        free(w->admindir);
+        free(w->infodir);
+        pthread_mutex_destroy(&w->lock);
+        pthread_mutex_destroy(&w->ready_lock);
+        pthread_cond_destroy(&w->ready_cond);
+        free(w);
+}

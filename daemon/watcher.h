@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The watcher: one thread that owns every call to libinotifytools (it is
+ * not thread-safe and has no fd accessor) and hands classified events to
+ * the sd-event loop through a queue and an eventfd. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+enum vb_watch_kind {
+        VB_WATCH_PACKAGE,       /* info/NAME[:ARCH].list appeared or changed: path = "NAME[:ARCH]" */
+        VB_WATCH_DPKG_DB,       /* status or updates/ changed */
+        VB_WATCH_FILE,          /* a file under a watched path was written or moved in */
+        VB_WATCH_DIR,           /* a directory appeared under a watched path: scan it */
+        VB_WATCH_RESCAN,        /* queue overflow or a watch lost: rescan everything */
+};
+
+struct vb_watch_event {
+        struct vb_watch_event *next;
+        enum vb_watch_kind kind;
+        int64_t usec;           /* when the watcher read it */
+        char path[];            /* inside the root (VB_WATCH_PACKAGE: the package) */
+};
+
+struct vb_watcher;
+
+/* Start watching: dpkg_admindir and every watch path, all inside root.
+ * event_fd becomes readable whenever events are queued. */
+int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_strv *watch_paths,
+                  struct vb_watcher **ret);
+int watcher_event_fd(struct vb_watcher *w);
+/* Take every queued event (a list, oldest first; free each with free()). */
+struct vb_watch_event *watcher_take(struct vb_watcher *w);
+/* Watches that could not be added (e.g. max_user_watches reached). */
+unsigned watcher_failed_watches(struct vb_watcher *w);
+unsigned watcher_num_watches(struct vb_watcher *w);
+/* Stop the thread and free everything; NULL is fine. */
+void watcher_stop(struct vb_watcher *w);
