@@ -130,7 +130,8 @@ static void check_keys(struct policy_loader *l, const config_setting_t *group, c
 }
 
 /* The member name of group, or NULL (absent; an error if required). */
-static config_setting_t *member(struct policy_loader *l, const config_setting_t *group, const char *name, bool required) {
+static config_setting_t *member(struct policy_loader *l, const config_setting_t *group, const char *name,
+                                bool required) {
         config_setting_t *s = config_setting_get_member(group, name);
 
         if (!s && required)
@@ -162,7 +163,8 @@ static const char *string_value(struct policy_loader *l, const config_setting_t 
         return v;
 }
 
-static int get_string(struct policy_loader *l, const config_setting_t *g, const char *name, bool required, char **ret) {
+static int get_string(struct policy_loader *l, const config_setting_t *g, const char *name, bool required,
+                      char **ret) {
         const config_setting_t *s = member(l, g, name, required);
         const char *v = s ? string_value(l, s) : NULL;
         char *copy;
@@ -194,6 +196,8 @@ static void get_enum(struct policy_loader *l, const config_setting_t *g, const c
                      const char *const *names, int *ret) {
         const config_setting_t *s = member(l, g, name, required);
         const char *v = s ? string_value(l, s) : NULL;
+        char list[128] = "";
+        size_t n;
 
         if (!v)
                 return;
@@ -202,9 +206,11 @@ static void get_enum(struct policy_loader *l, const config_setting_t *g, const c
                         *ret = i;
                         return;
                 }
-        policy_bad(l, s, "\"%s\" is not one of %s%s%s%s%s", v, names[0],
-            names[1] ? ", " : "", names[1] ? names[1] : "",
-            names[1] && names[2] ? ", " : "", names[1] && names[2] ? names[2] : "");
+        for (int i = 0; names[i]; i++) {
+                n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", i > 0 ? ", " : "", names[i]);
+        }
+        policy_bad(l, s, "\"%s\" is not one of %s", v, list);
 }
 
 static void get_uint(struct policy_loader *l, const config_setting_t *g, const char *name,
@@ -284,7 +290,8 @@ static bool element_valid(struct policy_loader *l, const config_setting_t *e, ch
         case CHECK_UNIT:
                 if (unit_valid(v))
                         return true;
-                policy_bad(l, e, "\"%s\" is not a unit name ending in .service, .socket, .timer, .path, .target or .mount", v);
+                policy_bad(l, e, "\"%s\" is not a unit name ending in .service, .socket, .timer, "
+                           ".path, .target or .mount", v);
                 return false;
         case CHECK_SHA256:
                 if (strlen(v) == 64 && strspn(v, "0123456789abcdefABCDEF") == 64) {
@@ -324,15 +331,18 @@ static int get_strv(struct policy_loader *l, const config_setting_t *g, const ch
                         strv_clear(&v);
                         return r;
                 }
-                if (!element_valid(l, e, v.v[v.n - 1], check))
-                        free(v.v[--v.n]), v.v[v.n] = NULL;
+                if (!element_valid(l, e, v.v[v.n - 1], check)) {
+                        free(v.v[--v.n]);
+                        v.v[v.n] = NULL;
+                }
         }
         if (required && config_setting_length(s) == 0)
                 policy_bad(l, s, "must not be empty");
         if (check == CHECK_MARKER) {
                 l->n_markers += v.n;
                 if (v.n > 0 && l->n_markers > VB_MARKERS_MAX)
-                        policy_bad(l, s, "too many markers (%zu in all bans; at most %d)", l->n_markers, VB_MARKERS_MAX);
+                        policy_bad(l, s, "too many markers (%zu in all bans; at most %d)",
+                                   l->n_markers, VB_MARKERS_MAX);
         }
         strv_clear(ret);
         *ret = v;
@@ -391,7 +401,8 @@ static int phases_parse(struct policy_loader *l, const config_setting_t *ban, st
         if (!s)
                 return 0;
         if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-                policy_bad(l, s, "must be a list of groups ( { ... }, ... ), not %s", type_name(config_setting_type(s)));
+                policy_bad(l, s, "must be a list of groups ( { ... }, ... ), not %s",
+                           type_name(config_setting_type(s)));
                 return 0;
         }
         n = config_setting_length(s);
@@ -413,6 +424,7 @@ static int phases_parse(struct policy_loader *l, const config_setting_t *ban, st
 
 static int match_parse(struct policy_loader *l, const config_setting_t *ban, struct vb_ban *b) {
         const config_setting_t *s = member(l, ban, "match", true);
+        unsigned errors = l->n_errors;
         size_t total = 0;
         int r;
 
@@ -425,7 +437,7 @@ static int match_parse(struct policy_loader *l, const config_setting_t *ban, str
                         return r;
                 total += b->match[k].n;
         }
-        if (total == 0)
+        if (total == 0 && l->n_errors == errors)
                 policy_bad(l, s, "no indicators: at least one of packages, maintainers, paths, units, sha256, markers is needed");
         return 0;
 }
@@ -468,7 +480,8 @@ int policy_parse_ban(struct policy_loader *l, const config_setting_t *root, stru
         check_keys(l, ban, ban_keys);
         r = get_string(l, ban, "id", true, &b->id);
         if (r >= 0 && b->id && strspn(b->id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(b->id))
-                policy_bad(l, member(l, ban, "id", true), "\"%s\" may hold only a-z, 0-9, '_' and '-'", b->id);
+                policy_bad(l, member(l, ban, "id", true), "\"%s\" may hold only a-z, 0-9, '_' and '-'",
+                           b->id);
         if (r >= 0)
                 r = get_string(l, ban, "vendor", true, &b->vendor);
         if (r >= 0)
