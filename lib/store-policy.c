@@ -102,7 +102,10 @@ static int compile_pattern(struct vb_store *s, const char *ban_id, bool exemptio
                                   "VALUES (?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
-        r = store_bind(s, st, "tttb", ban_id, kind, pattern, (int) pattern_is_glob(pattern));
+        if (exemption)
+                r = store_bind(s, st, "ttt", ban_id, kind, pattern);
+        else
+                r = store_bind(s, st, "tttb", ban_id, kind, pattern, (int) pattern_is_glob(pattern));
         if (r < 0)
                 return r;
         r = store_step(s, st);

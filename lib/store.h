@@ -16,6 +16,8 @@
 /* The schema version (PRAGMA user_version) this build creates and reads. */
 #define VB_STORE_SCHEMA_VERSION 1
 
+/* One connection with its prepared statements: use it from one thread at
+ * a time (each thread that needs the database opens its own). */
 struct vb_store;
 
 /* Open (creating and migrating if needed) the database at a host path.
