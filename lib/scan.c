@@ -335,10 +335,16 @@ static int filescan_for(const struct vb_policy *p, struct vb_filescan **ret) {
 
 int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
              struct vb_diag *diag) {
+        struct vb_scan_options local = *o;
+        struct vb_pathset owned = {};
         struct vb_scan_stats stats = {};
-        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats };
         int64_t start = now_usec();
         int r = 0, rp = 0;
+
+        /* Files of matched packages are covered by the package's finding. */
+        if (!local.owned)
+                local.owned = &owned;
 
         if (o->store) {
                 r = store_begin(o->store);
@@ -354,6 +360,7 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                 filescan_free(c.fs);
         }
         free(c.path);
+        pathset_clear(&owned);
         if (o->store) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
                         (void) store_rollback(o->store);

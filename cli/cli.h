@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vendorbanctl's private header: the parsed options, the verbs, the helpers
+ * they share (policy and store setup, time formatting) and the JSON writer.
+ * Prototypes are grouped by the file that defines them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "policy.h"
+#include "store.h"
+
+/* Exit statuses, the same for every command. */
+#define CLI_EXIT_OK 0           /* success, nothing banned */
+#define CLI_EXIT_FOUND 1        /* banned software found (scan), flag/block verdict (explain) */
+#define CLI_EXIT_ERROR 2        /* bad usage, broken policy, I/O, database */
+
+#define CLI_PID_FILE "/run/vendorban/vendorband.pid"
+
+/* The parsed global options; the only state, passed to every verb. */
+struct vb_cli {
+        const char *root;       /* "/" unless --root */
+        const char *config;     /* NULL = VB_DEFAULT_CONFIG */
+        bool json;
+        bool help;
+        bool version;
+};
+
+/* vendorbanctl.c */
+/* Print "vendorbanctl: <what>: <strerror(-r)>" to stderr; returns CLI_EXIT_ERROR. */
+int cli_error_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "vendorbanctl: <what>" and the "Try" hint to stderr; returns CLI_EXIT_ERROR. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Load the configured policy; on failure print the diagnostics (or the
+ * error) to stderr and return CLI_EXIT_ERROR, else CLI_EXIT_OK. */
+int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret);
+/* Host path of the ledger: ROOT + state_dir + "/" VB_STORE_FILE. */
+char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p);
+/* Open the ledger read-only; *ret = NULL (and 0) if it does not exist yet. */
+int cli_store_open_ro(const char *db_path, struct vb_store **ret);
+/* For text output: control characters (a newline in a file name...) shown
+ * as '?'. cli_sanitize edits s in place; cli_safe returns s when it is
+ * clean, else a sanitized copy in buf (truncated to size). */
+void cli_sanitize(char *s);
+const char *cli_safe(const char *s, char *buf, size_t size);
+/* Number of indicators in a policy, over every ban and kind. */
+size_t cli_policy_indicators(const struct vb_policy *p);
+
+/* The verbs: positional arguments only (options already parsed). Each
+ * returns an exit status. */
+int cmd_scan(const struct vb_cli *cli, int argc, char **argv);
+int cmd_findings(const struct vb_cli *cli, int argc, char **argv);
+int cmd_status(const struct vb_cli *cli, int argc, char **argv);
+int cmd_policy(const struct vb_cli *cli, int argc, char **argv);
+int cmd_explain(const struct vb_cli *cli, int argc, char **argv);
+
+/* json.c: a streaming writer for one JSON document. Commas, nesting and
+ * escaping are handled here; callers only say what comes next. Strings are
+ * escaped fully: '"' and '\\', control characters (and DEL) as \u00XX, and
+ * every byte that is not part of valid UTF-8 as \u00XX of its value. */
+#define JSON_DEPTH_MAX 32
+
+/* ISO 8601 UTC: "2026-11-25T18:00:00.123456Z" / "2026-11-25T18:00:00Z"
+ * (buf >= 32). */
+void cli_format_usec(int64_t usec, char *buf, size_t size);
+void cli_format_sec(int64_t sec, char *buf, size_t size);
+
+struct vb_json {
+        FILE *f;
+        unsigned depth;
+        bool after_key;                         /* a key was written; its value comes next */
+        unsigned count[JSON_DEPTH_MAX];         /* values written at each depth */
+};
+
+void json_init(struct vb_json *j, FILE *f);
+void json_object_begin(struct vb_json *j);
+void json_object_end(struct vb_json *j);
+void json_array_begin(struct vb_json *j);
+void json_array_end(struct vb_json *j);
+void json_key(struct vb_json *j, const char *key);
+void json_string(struct vb_json *j, const char *s);     /* NULL -> null */
+void json_string_len(struct vb_json *j, const char *s, size_t len);
+void json_int(struct vb_json *j, int64_t v);
+void json_uint(struct vb_json *j, uint64_t v);
+void json_bool(struct vb_json *j, bool v);
+void json_null(struct vb_json *j);
+/* Write the trailing newline and flush; negative errno on a write error. */
+int json_finish(struct vb_json *j);
+
+/* Shorthands for "key": value. */
+void json_kv_string(struct vb_json *j, const char *key, const char *s);
+void json_kv_int(struct vb_json *j, const char *key, int64_t v);
+void json_kv_uint(struct vb_json *j, const char *key, uint64_t v);
+void json_kv_bool(struct vb_json *j, const char *key, bool v);
+void json_kv_null(struct vb_json *j, const char *key);
+/* "key": "2026-11-25T18:00:00.123456Z", or null if usec == 0. */
+void json_kv_time(struct vb_json *j, const char *key, int64_t usec);
+/* "key": ["a", "b"] from a string vector. */
+void json_kv_strv(struct vb_json *j, const char *key, const struct vb_strv *v);
+/* Escape s into buf as the body of a JSON string (no quotes); returns the
+ * length it needs (like snprintf). For tests and one-off use. */
+size_t json_escape(const char *s, size_t len, char *buf, size_t size);

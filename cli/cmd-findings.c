@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* "vendorbanctl findings": the ledger's findings, newest first, as a table
+ * or as JSON. Reads the ledger read-only; a missing ledger is "no findings
+ * yet". Owns the table rows it buffers to size the columns. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+enum { COL_ID, COL_SEEN, COL_VERDICT, COL_ACTION, COL_SUBJECT, COL_BAN, COL_INDICATORS, _COL_MAX };
+
+static const char *const col_names[_COL_MAX] = {
+        "ID", "LAST SEEN", "VERDICT", "ACTION", "SUBJECT", "BAN", "INDICATORS",
+};
+
+struct table {
+        char *(*rows)[_COL_MAX];
+        size_t n;
+};
+
+static void table_clear(struct table *t) {
+        for (size_t i = 0; i < t->n; i++)
+                for (size_t k = 0; k < _COL_MAX; k++)
+                        free(t->rows[i][k]);
+        free(t->rows);
+}
+
+static int table_add(const struct vb_finding *f, void *userdata) {
+        struct table *t = userdata;
+        char *(*rows)[_COL_MAX];
+        char seen[32];
+        char **row;
+        int r = 0;
+
+        rows = realloc(t->rows, (t->n + 1) * sizeof *rows);
+        if (!rows)
+                return -ENOMEM;
+        t->rows = rows;
+        row = rows[t->n++];
+        memset(row, 0, sizeof(char *) * _COL_MAX);
+
+        cli_format_sec(f->last_seen_usec / 1000000, seen, sizeof seen);
+        if (asprintf(&row[COL_ID], "%" PRId64, f->id) < 0)
+                row[COL_ID] = NULL;
+        row[COL_SEEN] = strdup(seen);
+        row[COL_VERDICT] = strdup(verdict_to_string(f->verdict));
+        row[COL_ACTION] = strdup(f->action ?: "-");
+        if (f->package) {
+                if (asprintf(&row[COL_SUBJECT], "%s %s", f->package, f->version ?: "") < 0)
+                        row[COL_SUBJECT] = NULL;
+        } else
+                row[COL_SUBJECT] = strdup(f->path ?: "-");
+        row[COL_BAN] = strdup(f->ban ?: "-");
+        row[COL_INDICATORS] = strdup(f->indicators ?: "");
+        for (size_t k = 0; k < _COL_MAX; k++) {
+                if (!row[k])
+                        r = -ENOMEM;
+                cli_sanitize(row[k]);
+        }
+        return r;
+}
+
+/* Columns padded to width, the last one not (it may be long). */
+static void row_print(const char *const *cols, const size_t *width) {
+        for (size_t k = 0; k + 1 < _COL_MAX; k++)
+                printf("%-*s  ", (int) width[k], cols[k]);
+        printf("%s\n", cols[_COL_MAX - 1]);
+}
+
+static void table_print(const struct table *t) {
+        size_t width[_COL_MAX];
+
+        for (size_t k = 0; k < _COL_MAX; k++) {
+                width[k] = strlen(col_names[k]);
+                for (size_t i = 0; i < t->n; i++)
+                        if (strlen(t->rows[i][k]) > width[k])
+                                width[k] = strlen(t->rows[i][k]);
+        }
+        row_print(col_names, width);
+        for (size_t i = 0; i < t->n; i++)
+                row_print((const char *const *) t->rows[i], width);
+}
+
+/* True if s starts with "<kind>:" for a known indicator kind. */
+static bool starts_with_kind(const char *s) {
+        for (int k = 0; k < _VB_IND_MAX; k++) {
+                const char *name = indicator_kind_to_string(k);
+                size_t len = strlen(name);
+
+                if (strncmp(s, name, len) == 0 && s[len] == ':')
+                        return true;
+        }
+        return false;
+}
+
+/* The ledger's "package:kesl, path:/opt/..." as a JSON array of
+ * "kind:pattern"; a ", " inside a pattern is kept (a split needs the next
+ * item to start with a kind). */
+static void json_indicators(struct vb_json *j, const char *text) {
+        json_key(j, "indicators");
+        json_array_begin(j);
+        while (text && *text) {
+                const char *end = text;
+
+                while ((end = strstr(end, ", ")) && !starts_with_kind(end + 2))
+                        end += 2;
+                if (!end) {
+                        json_string(j, text);
+                        break;
+                }
+                json_string_len(j, text, (size_t) (end - text));
+                text = end + 2;
+        }
+        json_array_end(j);
+}
+
+static int json_add(const struct vb_finding *f, void *userdata) {
+        struct vb_json *j = userdata;
+
+        json_object_begin(j);
+        json_kv_int(j, "id", f->id);
+        json_kv_string(j, "ban", f->ban);
+        json_kv_string(j, "vendor", f->vendor);
+        json_kv_string(j, "subject", f->subject);
+        json_kv_string(j, "package", f->package);
+        json_kv_string(j, "version", f->version);
+        json_kv_string(j, "arch", f->arch);
+        json_kv_string(j, "path", f->path);
+        json_kv_string(j, "sha256", f->sha256);
+        json_kv_string(j, "verdict", verdict_to_string(f->verdict));
+        json_indicators(j, f->indicators);
+        json_kv_string(j, "action", f->action);
+        json_kv_string(j, "mode", f->mode);
+        json_kv_time(j, "first_seen", f->first_seen_usec);
+        json_kv_time(j, "last_seen", f->last_seen_usec);
+        json_kv_time(j, "event_time", f->event_usec);
+        json_kv_time(j, "decided_time", f->decided_usec);
+        json_object_end(j);
+        return 0;
+}
+
+static int list_json(struct vb_store *store, const char *db) {
+        struct vb_json j;
+        int r = 0;
+
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_key(&j, "findings");
+        json_array_begin(&j);
+        if (store)
+                r = store_findings_foreach(store, json_add, &j);
+        json_array_end(&j);
+        json_object_end(&j);
+        json_finish(&j);
+        if (r < 0)
+                return cli_error_errno(r, "failed to read the findings from %s (%s)", db,
+                                       store_errmsg(store) ?: "no detail");
+        return CLI_EXIT_OK;
+}
+
+static int list_human(struct vb_store *store, const char *db) {
+        _cleanup_(table_clear) struct table t = {};
+        int r;
+
+        if (!store) {
+                printf("no findings yet (no ledger at %s)\n", db);
+                return CLI_EXIT_OK;
+        }
+        r = store_findings_foreach(store, table_add, &t);
+        if (r < 0)
+                return cli_error_errno(r, "failed to read the findings from %s (%s)", db,
+                                       store_errmsg(store) ?: "no detail");
+        if (t.n == 0)
+                printf("no findings yet\n");
+        else
+                table_print(&t);
+        return CLI_EXIT_OK;
+}
+
+int cmd_findings(const struct vb_cli *cli, int argc, char **argv) {
+        _cleanup_(policy_freep) struct vb_policy *p = NULL;
+        _cleanup_(store_freep) struct vb_store *store = NULL;
+        _cleanup_free_ char *db = NULL;
+        int r;
+
+        r = cli_policy_load(cli, &p);
+        if (r != 0)
+                return r;
+        db = cli_db_path(cli, p);
+        if (!db)
+                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+        r = cli_store_open_ro(db, &store);
+        if (r < 0)
+                return cli_error_errno(r, "failed to open the ledger %s", db);
+
+        return cli->json ? list_json(store, db) : list_human(store, db);
+}

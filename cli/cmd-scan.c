@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* "vendorbanctl scan": compile the policy into the ledger, scan the root's
+ * packages and watched paths, record every flag/block finding (ledger and
+ * journal, through report_decision) and print them. Owns only the list of
+ * findings it collects for its output. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "report.h"
+#include "scan.h"
+#include "util.h"
+
+struct scan_finding {
+        char *ban, *vendor;
+        const char *subject;            /* "package" or "file" */
+        char *package, *version, *arch, *path, *sha256;
+        enum vb_verdict verdict;
+        struct vb_strv indicators;      /* "kind:pattern", each once */
+        char *indicators_text;          /* "package:kesl, path:/opt/kaspersky/..." */
+        char *action;
+};
+
+struct scan_ctx {
+        const struct vb_policy *policy;
+        struct vb_store *store;
+        struct scan_finding *items;
+        size_t n;
+        int record_error;               /* first report_decision failure */
+        size_t flagged, blocked;
+};
+
+static char *strdup_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+static void finding_clear(struct scan_finding *f) {
+        free(f->ban), free(f->vendor), free(f->package), free(f->version), free(f->arch);
+        free(f->path), free(f->sha256), free(f->indicators_text), free(f->action);
+        strv_clear(&f->indicators);
+}
+
+static void scan_ctx_clear(struct scan_ctx *c) {
+        for (size_t i = 0; i < c->n; i++)
+                finding_clear(&c->items[i]);
+        free(c->items);
+}
+
+static int finding_fill(struct scan_finding *f, const struct vb_scan_item *item, enum vb_mode mode) {
+        const struct vb_decision *d = item->decision;
+        char buf[1024];
+
+        f->verdict = d->verdict;
+        f->ban = strdup_null(d->ban ? d->ban->id : NULL);
+        f->vendor = strdup_null(d->ban ? d->ban->vendor : NULL);
+        f->action = strdup_null(report_action(d, mode));
+        if (item->pkg) {
+                f->subject = "package";
+                f->package = strdup_null(item->pkg->name);
+                f->version = strdup_null(item->pkg->version);
+                f->arch = strdup_null(item->pkg->arch);
+        } else {
+                f->subject = "file";
+                f->path = strdup_null(item->file->path);
+                f->sha256 = strdup_null(item->file->sha256);
+        }
+        decision_format_indicators(d, buf, sizeof buf);
+        f->indicators_text = strdup(buf);
+        if (!f->indicators_text)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_matches && i < VB_MATCHES_MAX; i++) {
+                snprintf(buf, sizeof buf, "%s:%s", indicator_kind_to_string(d->matches[i].kind),
+                         d->matches[i].pattern);
+                if (!strv_contains(&f->indicators, buf) && strv_push(&f->indicators, buf) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int on_item(const struct vb_scan_item *item, void *userdata) {
+        struct scan_ctx *c = userdata;
+        struct scan_finding *items;
+        int r;
+
+        if (item->decision->verdict == VB_VERDICT_ALLOW)
+                return 0;
+
+        r = report_decision(c->store, c->policy, item, 0, NULL, NULL);
+        if (r < 0 && c->record_error == 0) {
+                c->record_error = r;
+                cli_error_errno(r, "failed to record a finding in the ledger (%s)",
+                                store_errmsg(c->store) ?: "no detail");
+        }
+
+        items = realloc(c->items, (c->n + 1) * sizeof *items);
+        if (!items)
+                return -ENOMEM;
+        c->items = items;
+        items[c->n] = (struct scan_finding) {};
+        r = finding_fill(&items[c->n++], item, c->policy->config.mode);
+        if (r < 0)
+                return r;
+        if (item->decision->verdict == VB_VERDICT_BLOCK)
+                c->blocked++;
+        else
+                c->flagged++;
+        return 0;
+}
+
+/* mkdir -p with mode for the directories it creates. */
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; ; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char saved = *s;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = saved;
+                if (saved == '\0')
+                        return 0;
+        }
+}
+
+static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int64_t now,
+                       struct vb_store **ret) {
+        _cleanup_free_ char *dir = path_under_root(cli->root, p->config.state_dir);
+        _cleanup_free_ char *db = cli_db_path(cli, p);
+        int r;
+
+        if (!dir || !db)
+                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return cli_error_errno(r, "failed to create the state directory %s", dir);
+        r = store_open(db, false, ret);
+        if (r < 0)
+                return cli_error_errno(r, "failed to open the ledger %s", db);
+        r = store_policy_compile(*ret, p, now);
+        if (r < 0)
+                return cli_error_errno(r, "failed to compile the policy into %s (%s)", db,
+                                       store_errmsg(*ret) ?: "no detail");
+        return 0;
+}
+
+static void print_json(const struct vb_cli *cli, const struct vb_policy *p, const struct scan_ctx *c,
+                       const struct vb_scan_stats *st) {
+        struct vb_json j;
+
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_string(&j, "root", cli->root);
+        json_kv_string(&j, "mode", mode_to_string(p->config.mode));
+        json_kv_string(&j, "policy_digest", p->digest);
+        json_kv_uint(&j, "packages_scanned", st->packages);
+        json_kv_uint(&j, "files_scanned", st->files);
+        json_kv_uint(&j, "files_hashed", st->files_hashed);
+        json_kv_uint(&j, "files_cached", st->files_cached);
+        json_kv_uint(&j, "bytes_hashed", st->bytes_hashed);
+        json_kv_uint(&j, "errors", st->errors);
+        json_kv_int(&j, "duration_ms", st->duration_usec / 1000);
+        json_key(&j, "findings");
+        json_array_begin(&j);
+        for (size_t i = 0; i < c->n; i++) {
+                const struct scan_finding *f = &c->items[i];
+
+                json_object_begin(&j);
+                json_kv_string(&j, "ban", f->ban);
+                json_kv_string(&j, "vendor", f->vendor);
+                json_kv_string(&j, "subject", f->subject);
+                json_kv_string(&j, "package", f->package);
+                json_kv_string(&j, "version", f->version);
+                json_kv_string(&j, "arch", f->arch);
+                json_kv_string(&j, "path", f->path);
+                json_kv_string(&j, "sha256", f->sha256);
+                json_kv_string(&j, "verdict", verdict_to_string(f->verdict));
+                json_kv_strv(&j, "indicators", &f->indicators);
+                json_kv_string(&j, "action", f->action);
+                json_object_end(&j);
+        }
+        json_array_end(&j);
+        json_key(&j, "summary");
+        json_object_begin(&j);
+        json_kv_uint(&j, "flagged", c->flagged);
+        json_kv_uint(&j, "blocked", c->blocked);
+        json_object_end(&j);
+        json_object_end(&j);
+        json_finish(&j);
+}
+
+static void print_human(const struct scan_ctx *c, const struct vb_scan_stats *st) {
+        for (size_t i = 0; i < c->n; i++) {
+                const struct scan_finding *f = &c->items[i];
+                char buf[4096];
+
+                if (f->package)
+                        printf("%s %s %s", verdict_to_string(f->verdict), f->package, f->version ?: "");
+                else
+                        printf("%s %s", verdict_to_string(f->verdict), cli_safe(f->path, buf, sizeof buf));
+                printf(": %s (%s) \u2014 %s\n", f->ban ?: "?", cli_safe(f->indicators_text, buf, sizeof buf),
+                       f->action ?: "?");
+        }
+        printf("scanned %zu packages, %zu files (%zu hashed, %zu cached) in %" PRId64 ".%02" PRId64
+               "s: %zu flagged, %zu blocked\n",
+               st->packages, st->files, st->files_hashed, st->files_cached, st->duration_usec / 1000000,
+               st->duration_usec / 10000 % 100, c->flagged, c->blocked);
+        if (st->errors > 0)
+                fprintf(stderr, "vendorbanctl: %zu files could not be read and were skipped\n", st->errors);
+}
+
+int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
+        _cleanup_(policy_freep) struct vb_policy *p = NULL;
+        _cleanup_(store_freep) struct vb_store *store = NULL;
+        _cleanup_(scan_ctx_clear) struct scan_ctx c = {};
+        struct vb_scan_stats st = {};
+        struct vb_diag diag = {};
+        int64_t now = now_sec();
+        int r;
+
+        r = cli_policy_load(cli, &p);
+        if (r != 0)
+                return r;
+        r = store_setup(cli, p, now, &store);
+        if (r != 0)
+                return r;
+
+        c.policy = p;
+        c.store = store;
+        struct vb_scan_options o = {
+                .root = cli->root, .policy = p, .store = store, .now = now, .packages = true, .files = true,
+        };
+        r = scan_run(&o, on_item, &c, &st, &diag);
+        if (r < 0) {
+                if (diag.n > 0)
+                        diag_print(&diag, stderr);
+                if (r != -EINVAL || diag.n == 0)
+                        cli_error_errno(r, "scan of %s failed", cli->root);
+        }
+
+        if (cli->json)
+                print_json(cli, p, &c, &st);
+        else
+                print_human(&c, &st);
+
+        if (r < 0 || c.record_error < 0)
+                return CLI_EXIT_ERROR;
+        return c.n > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+}

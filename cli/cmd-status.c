@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* "vendorbanctl status": is vendorband running, which mode and policy are
+ * in force (loaded now vs. compiled into the ledger), and the ledger's
+ * counts. Read-only; prints what it can even when the policy is broken. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+#define STATE_DIR_DEFAULT "/var/lib/vendorban"
+
+struct status {
+        /* daemon */
+        bool running;
+        int pid;                        /* from the pid file; 0 if none */
+        /* policy as loaded now; NULL if broken */
+        const struct vb_policy *policy;
+        /* ledger */
+        char *db;
+        bool db_exists;
+        bool compiled;                  /* the ledger holds a compiled policy */
+        struct vb_policy_info info;
+        size_t packages, files, findings;
+};
+
+/* Running if the pid file names a live process whose comm is vendorband. */
+static void daemon_probe(const char *root, struct status *s) {
+        _cleanup_free_ char *pidfile = path_under_root(root, CLI_PID_FILE);
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[64], comm[64] = "";
+        int pid;
+
+        f = pidfile ? fopen(pidfile, "re") : NULL;
+        if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0)
+                return;
+        s->pid = pid;
+        fclose(TAKE_PTR(f));
+
+        snprintf(path, sizeof path, "/proc/%d/comm", pid);
+        f = fopen(path, "re");
+        if (!f || !fgets(comm, sizeof comm, f))
+                return;
+        comm[strcspn(comm, "\n")] = '\0';
+        s->running = strcmp(comm, "vendorband") == 0;
+}
+
+static int ledger_probe(struct status *s) {
+        _cleanup_(store_freep) struct vb_store *store = NULL;
+        int r;
+
+        r = cli_store_open_ro(s->db, &store);
+        if (r < 0)
+                return cli_error_errno(r, "failed to open the ledger %s", s->db);
+        if (!store)
+                return 0;
+        s->db_exists = true;
+
+        r = store_policy_info(store, &s->info);
+        if (r < 0 && r != -ENOENT)
+                return cli_error_errno(r, "failed to read the compiled policy from %s (%s)", s->db,
+                                       store_errmsg(store) ?: "no detail");
+        s->compiled = r >= 0;
+
+        r = store_package_count(store, &s->packages);
+        if (r >= 0)
+                r = store_file_count(store, &s->files);
+        if (r >= 0)
+                r = store_finding_count(store, &s->findings);
+        if (r < 0)
+                return cli_error_errno(r, "failed to count the ledger's rows in %s (%s)", s->db,
+                                       store_errmsg(store) ?: "no detail");
+        return 0;
+}
+
+static bool up_to_date(const struct status *s) {
+        return s->policy && s->compiled && strcmp(s->policy->digest, s->info.digest) == 0;
+}
+
+static void print_json(const struct status *s) {
+        const struct vb_policy *p = s->policy;
+        struct vb_json j;
+
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_key(&j, "daemon");
+        json_object_begin(&j);
+        json_kv_bool(&j, "running", s->running);
+        if (s->running)
+                json_kv_int(&j, "pid", s->pid);
+        else
+                json_kv_null(&j, "pid");
+        json_object_end(&j);
+        json_kv_string(&j, "mode", p ? mode_to_string(p->config.mode) : NULL);
+
+        json_key(&j, "policy");
+        json_object_begin(&j);
+        json_kv_string(&j, "digest", p ? p->digest : NULL);
+        if (p) {
+                json_kv_uint(&j, "bans", p->n_bans);
+                json_kv_uint(&j, "indicators", cli_policy_indicators(p));
+        } else {
+                json_kv_null(&j, "bans");
+                json_kv_null(&j, "indicators");
+        }
+        json_kv_string(&j, "compiled_digest", s->compiled ? s->info.digest : NULL);
+        json_kv_time(&j, "compiled_at", s->compiled ? s->info.loaded_at * 1000000 : 0);
+        json_kv_bool(&j, "up_to_date", up_to_date(s));
+        json_object_end(&j);
+
+        json_key(&j, "counts");
+        json_object_begin(&j);
+        json_kv_uint(&j, "packages", s->packages);
+        json_kv_uint(&j, "files", s->files);
+        json_kv_uint(&j, "findings", s->findings);
+        json_object_end(&j);
+        json_kv_string(&j, "database", s->db);
+        json_kv_bool(&j, "database_exists", s->db_exists);
+        json_object_end(&j);
+        json_finish(&j);
+}
+
+static void print_human(const struct status *s) {
+        const struct vb_policy *p = s->policy;
+        char when[32];
+
+        if (s->running)
+                printf("daemon:    running (pid %d)\n", s->pid);
+        else if (s->pid > 0)
+                printf("daemon:    not running (stale pid file names %d)\n", s->pid);
+        else
+                printf("daemon:    not running\n");
+        printf("mode:      %s\n", p ? mode_to_string(p->config.mode) : "unknown (policy broken)");
+        if (p)
+                printf("policy:    %zu bans, %zu indicators, digest %s\n", p->n_bans, cli_policy_indicators(p),
+                       p->digest);
+        else
+                printf("policy:    broken (see the errors above)\n");
+        if (s->compiled) {
+                cli_format_sec(s->info.loaded_at, when, sizeof when);
+                printf("compiled:  %zu bans, %zu indicators, digest %s at %s%s\n", s->info.n_bans,
+                       s->info.n_indicators, s->info.digest, when,
+                       up_to_date(s) ? " (up to date)" : " (differs from the policy files)");
+        } else
+                printf("compiled:  never (run 'vendorbanctl scan' or start vendorband)\n");
+        if (!s->db_exists) {
+                printf("database:  %s (missing: no scan yet)\n", s->db);
+                printf("findings:  none yet\n");
+                return;
+        }
+        printf("database:  %s\n", s->db);
+        printf("inventory: %zu packages, %zu files cached\n", s->packages, s->files);
+        printf("findings:  %zu\n", s->findings);
+}
+
+int cmd_status(const struct vb_cli *cli, int argc, char **argv) {
+        _cleanup_(policy_freep) struct vb_policy *p = NULL;
+        struct status s = {};
+        int ret, r;
+
+        ret = cli_policy_load(cli, &p);         /* prints its errors; go on without it */
+        s.policy = p;
+        daemon_probe(cli->root, &s);
+
+        if (p)
+                s.db = cli_db_path(cli, p);
+        else {
+                _cleanup_free_ char *dir = path_under_root(cli->root, STATE_DIR_DEFAULT);
+                if (dir && asprintf(&s.db, "%s/%s", dir, VB_STORE_FILE) < 0)
+                        s.db = NULL;
+        }
+        if (!s.db)
+                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+
+        r = ledger_probe(&s);
+        if (r != 0)
+                ret = r;
+        if (cli->json)
+                print_json(&s);
+        else
+                print_human(&s);
+        free(s.db);
+        return ret;
+}
