@@ -13,7 +13,10 @@
 
 #include "dpkg.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DPKG_FILE_MAX ((size_t) 1 << 30)
+/* Real stanzas have < 50 fields; the cap bounds the duplicate check. */
+#define DPKG_STANZA_FIELDS_MAX 512
 
 /* A slice of the input buffer. */
 struct span {
@@ -33,15 +36,19 @@ enum {
         _FIELD_MAX,
 };
 
-static const char *const field_names[_FIELD_MAX] = {
-        [FIELD_PACKAGE] = "Package",
-        [FIELD_ARCHITECTURE] = "Architecture",
-        [FIELD_VERSION] = "Version",
-        [FIELD_MAINTAINER] = "Maintainer",
-        [FIELD_ORIGINAL_MAINTAINER] = "Original-Maintainer",
-        [FIELD_VENDOR] = "Vendor",
-        [FIELD_STATUS] = "Status",
-        [FIELD_MULTI_ARCH] = "Multi-Arch",
+#define FIELD(n) { n, sizeof(n) - 1 }
+static const struct {
+        const char *name;
+        size_t len;
+} fields[_FIELD_MAX] = {
+        [FIELD_PACKAGE] = FIELD("Package"),
+        [FIELD_ARCHITECTURE] = FIELD("Architecture"),
+        [FIELD_VERSION] = FIELD("Version"),
+        [FIELD_MAINTAINER] = FIELD("Maintainer"),
+        [FIELD_ORIGINAL_MAINTAINER] = FIELD("Original-Maintainer"),
+        [FIELD_VENDOR] = FIELD("Vendor"),
+        [FIELD_STATUS] = FIELD("Status"),
+        [FIELD_MULTI_ARCH] = FIELD("Multi-Arch"),
 };
 
 struct parser {
@@ -114,6 +121,11 @@ static struct span span_trim(const char *p, size_t len) {
         while (len > 0 && is_blank(p[len - 1]))
                 len--;
         return (struct span) { p, len };
+}
+
+/* s equals the first s.len bytes of t, ignoring ASCII case. */
+static bool span_case_eq(struct span s, const char *t) {
+        return (s.p[0] | 0x20) == (t[0] | 0x20) && strncasecmp(s.p, t, s.len) == 0;
 }
 
 static bool span_eq_word(struct span s, const char *word) {
@@ -241,7 +253,6 @@ static int parser_stanza_end(struct parser *ps) {
 
 static void parser_stanza_begin(struct parser *ps) {
         ps->in_stanza = true;
-        ps->skip = false;
         ps->stanza_line = ps->line;
         ps->n_names = 0;
         memset(ps->have, 0, sizeof ps->have);
@@ -249,8 +260,10 @@ static void parser_stanza_begin(struct parser *ps) {
 
 static int parser_name_seen(struct parser *ps, struct span name) {
         for (size_t i = 0; i < ps->n_names; i++)
-                if (ps->names[i].len == name.len && strncasecmp(ps->names[i].p, name.p, name.len) == 0)
+                if (ps->names[i].len == name.len && span_case_eq(ps->names[i], name.p))
                         return 1;
+        if (ps->n_names >= DPKG_STANZA_FIELDS_MAX)
+                return -E2BIG;
         if (ps->n_names == ps->cap_names) {
                 size_t cap = ps->cap_names ? ps->cap_names * 2 : 32;
                 struct span *n = realloc(ps->names, cap * sizeof *n);
@@ -277,13 +290,15 @@ static int parser_field(struct parser *ps, const char *s, size_t len) {
                         return parser_fail(ps, ps->line, "field name contains whitespace");
 
         r = parser_name_seen(ps, name);
+        if (r == -E2BIG)
+                return parser_fail(ps, ps->line, "more than %d fields in one stanza", DPKG_STANZA_FIELDS_MAX);
         if (r < 0)
                 return r;
         if (r > 0)
-                return parser_fail(ps, ps->line, "duplicate field '%.*s'", (int) name.len, name.p);
+                return parser_fail(ps, ps->line, "duplicate field '%.*s'", (int) MIN(name.len, 64u), name.p);
 
         for (size_t i = 0; i < _FIELD_MAX; i++) {
-                if (strlen(field_names[i]) != name.len || strncasecmp(field_names[i], name.p, name.len) != 0)
+                if (fields[i].len != name.len || !span_case_eq(name, fields[i].name))
                         continue;
                 ps->have[i] = true;
                 ps->value[i] = span_trim(colon + 1, s + len - colon - 1);
@@ -311,35 +326,56 @@ static int parser_line(struct parser *ps, const char *s, size_t len) {
         return parser_field(ps, s, len);
 }
 
+static unsigned count_lines(const char *p, const char *end) {
+        unsigned n = 1;
+
+        for (; p < end; p++)
+                n += *p == '\n';
+        return n;
+}
+
+/* NUL bytes and a missing final newline are file-level damage: report
+ * them first. Returns the length that is safe to parse. */
+static size_t parser_check_text(struct parser *ps, const char *buf, size_t len) {
+        const char *nul;
+
+        if (len == 0)
+                return 0;
+        nul = memchr(buf, '\0', len);
+        if (nul) {
+                parser_fail(ps, count_lines(buf, nul), "NUL byte in text");
+                return 0;
+        }
+        if (buf[len - 1] != '\n') {
+                const char *last = memrchr(buf, '\n', len);
+                parser_fail(ps, count_lines(buf, buf + len), "truncated: last line has no newline");
+                return last ? (size_t) (last - buf) + 1 : 0;
+        }
+        return len;
+}
+
+static int parser_run(struct parser *ps, const char *buf, size_t len) {
+        const char *p = buf, *end = buf + parser_check_text(ps, buf, len);
+        int r = 0;
+
+        while (p < end && r >= 0) {
+                const char *nl = memchr(p, '\n', end - p);     /* always found */
+
+                ps->line++;
+                r = parser_line(ps, p, nl - p);
+                p = nl + 1;
+        }
+        if (r >= 0)
+                r = parser_stanza_end(ps);
+        return r < 0 ? r : ps->error;
+}
+
 static int parse(const char *buf, size_t len, const char *file, bool require_status, struct vb_dpkg_db *db,
                  struct vb_diag *diag) {
         struct parser ps = { .file = file, .require_status = require_status, .diag = diag };
-        const char *p = buf, *end = buf + len, *nul;
-        int r = 0;
+        int r;
 
-        nul = memchr(buf, '\0', len);
-        if (nul) {
-                unsigned line = 1;
-                for (const char *q = buf; q < nul; q++)
-                        line += *q == '\n';
-                diag_add(diag, file, line, "NUL byte in text");
-                return -EINVAL;
-        }
-
-        while (p < end && r >= 0) {
-                const char *nl = memchr(p, '\n', end - p);
-                const char *eol = nl ? nl : end;
-
-                ps.line++;
-                r = parser_line(&ps, p, eol - p);
-                if (r >= 0 && !nl)
-                        parser_fail(&ps, ps.line, "truncated: last line has no newline");
-                p = nl ? nl + 1 : end;
-        }
-        if (r >= 0)
-                r = parser_stanza_end(&ps);
-        if (r >= 0)
-                r = ps.error;
+        r = parser_run(&ps, buf, len);
         if (r >= 0 && ps.n > 0) {
                 struct vb_dpkg_package *n = realloc(db->pkgs, (db->n + ps.n) * sizeof *n);
                 if (!n)
@@ -360,6 +396,8 @@ static int parse(const char *buf, size_t len, const char *file, bool require_sta
 
 int dpkg_parse_buffer(const char *buf, size_t len, const char *file, struct vb_dpkg_db *db,
                       struct vb_diag *diag) {
+        if (!db || (!buf && len > 0))
+                return -EINVAL;
         return parse(buf, len, file, false, db, diag);
 }
 
@@ -427,6 +465,8 @@ static int read_control_file(const char *path, bool require_status, struct vb_dp
         int r;
 
         r = read_whole(path, &buf, &len, NULL);
+        if (r == -ENOENT)
+                return r;               /* the caller says what it means */
         if (r < 0) {
                 diag_add(diag, path, 0, "cannot read: %s", strerror(-r));
                 return r;
@@ -484,7 +524,8 @@ static int numeric_cmp(const void *a, const void *b) {
         ly = strlen(y);
         if (lx != ly)
                 return lx < ly ? -1 : 1;
-        return strcmp(x, y);
+        int c = strcmp(x, y);
+        return c != 0 ? c : strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 static int updates_list(const char *dir, struct vb_strv *ret) {
@@ -494,12 +535,16 @@ static int updates_list(const char *dir, struct vb_strv *ret) {
 
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
-        errno = 0;
-        while (r >= 0 && (de = readdir(d)))
+        while (r >= 0) {
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        r = -errno;
+                        break;
+                }
                 if (all_digits(de->d_name))
                         r = strv_push(ret, de->d_name);
-        if (r >= 0 && errno != 0)
-                r = -errno;
+        }
         closedir(d);
         if (r >= 0 && ret->n > 0)
                 qsort(ret->v, ret->n, sizeof(char *), numeric_cmp);
@@ -525,6 +570,10 @@ static int updates_apply(const char *admindir, struct vb_dpkg_db *db, struct vb_
                 if (asprintf(&path, "%s/%s", dir, names.v[i]) < 0)
                         return -ENOMEM;
                 r = read_control_file(path, true, &upd, diag);
+                if (r == -ENOENT) {
+                        diag_add(diag, path, 0, "vanished while reading the database (dpkg checkpoint?)");
+                        return -EAGAIN;
+                }
                 if (r >= 0)
                         r = db_merge(db, &upd);
                 for (size_t j = 0; j < upd.n; j++)
@@ -547,6 +596,8 @@ int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *
         if (asprintf(&path, "%s/status", admindir) < 0)
                 return -ENOMEM;
         r = read_control_file(path, true, db, diag);
+        if (r == -ENOENT)
+                diag_add(diag, path, 0, "no dpkg status file");
         if (r < 0)
                 return r;
         r = updates_apply(admindir, db, diag);

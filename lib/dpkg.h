@@ -32,7 +32,8 @@ struct vb_dpkg_db {
  * name and arch; no arch equals ""). Names in updates/ that are not all
  * digits (tmp.i) are ignored. admindir is a host path (root already applied).
  * -EINVAL with diag on bad content; -ENOENT (with diag) without status;
- * other negative errno on I/O. */
+ * -EAGAIN if an updates/ file vanished while reading (dpkg checkpointed
+ * it into status): read again; other negative errno on I/O. */
 int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag);
 
 /* Parse one control stanza stream (status file format) from a buffer;

@@ -183,7 +183,7 @@ int filescan_buffer(struct vb_filescan *s, const void *buf, size_t len, struct v
         r = scan_update(s, &sc, buf, len);
         if (r < 0)
                 return r;
-        if (scan_maybe_elf(&sc) && s->n_markers > 0)
+        if (sc.head_len == sizeof sc.head && scan_maybe_elf(&sc) && s->n_markers > 0)
                 scan_markers(s, &sc, buf, len);
         return scan_end(s, &sc, ret);
 }

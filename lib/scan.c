@@ -107,6 +107,15 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
         return r;
 }
 
+/* dpkg may fold updates/ into status while we read: read again then. */
+static int read_db(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag) {
+        int r = -EAGAIN;
+
+        for (unsigned i = 0; i < 5 && r == -EAGAIN; i++)
+                r = dpkg_db_read(admindir, ret, diag);
+        return r;
+}
+
 static char *admindir_of(const struct vb_scan_options *o) {
         return path_under_root(o->root, o->policy->config.dpkg_admin_dir);
 }
@@ -118,7 +127,7 @@ static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
 
         if (!admindir)
                 return -ENOMEM;
-        r = dpkg_db_read(admindir, &db, diag);
+        r = read_db(admindir, &db, diag);
         if (r < 0)
                 return r;
 
@@ -143,7 +152,7 @@ int scan_package(const struct vb_scan_options *o, const char *name, const char *
 
         if (!admindir)
                 return -ENOMEM;
-        r = dpkg_db_read(admindir, &db, diag);
+        r = read_db(admindir, &db, diag);
         if (r < 0)
                 return r;
 
