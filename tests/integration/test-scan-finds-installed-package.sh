@@ -4,7 +4,8 @@
 # benign packages exits 1 and reports exactly kesl's findings (audit mode:
 # "would-block", nothing changed on disk); a root with only benign packages
 # exits 0 with no findings; `findings --json` lists the finding once, even
-# after a second scan; the journal has the finding entry.
+# after a second scan; the journal has the finding entry. Once kesl is
+# purged, the scan is clean again.
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 vb_require_root
@@ -90,6 +91,13 @@ vb_jq_assert "$j" 'any(.[]; .VENDORBAN_VERSION == $v and .VENDORBAN_VERDICT == "
 vb_journal_json MESSAGE_ID="$VB_MID_FINDING" >"$VB_TMP/journal-all.json"
 vb_jq_assert "$VB_TMP/journal-all.json" '[.[] | select((.VENDORBAN_PACKAGE // "") | test("klavaro|hello"))] | length == 0' \
         "a journal finding for a benign package"
+
+vb_step "root 1: dpkg --purge kesl; a new scan is clean (exit 0, no findings)"
+vb_dpkg_remove "$r1" kesl
+[ ! -e "$r1/opt/kaspersky/kesl/bin/kesl" ] || vb_fail "dpkg --purge left kesl's files"
+vb_run "$VB_CTL" --root "$r1" --json scan
+vb_expect_rc 0
+vb_jq_assert "$VB_OUT" '.findings == [] and .packages_scanned == 2' "findings after kesl was purged"
 
 vb_step "root 2 (benign packages only): scan exits 0 with no findings"
 r2=$(vb_tmproot)
