@@ -43,7 +43,16 @@ VB_DAEMON_LOG=
 VB_NOTIFY_LOG=
 VB_JOURNALD_PID=
 VB_RC=0                 # exit status of the last vb_run
-VB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vendorban-it.XXXXXX")
+# The caller's TMPDIR (kept across vb_private_journal's re-exec). $VB_TMP
+# must not be under /run, which vb_private_journal hides under a tmpfs.
+VB_ORIG_TMPDIR=${VB_ORIG_TMPDIR:-${TMPDIR:-/tmp}}
+export VB_ORIG_TMPDIR
+case $VB_ORIG_TMPDIR in
+/run | /run/* | /var/run | /var/run/*) VB_TMP=$(mktemp -d /tmp/vendorban-it.XXXXXX) ;;
+*) VB_TMP=$(mktemp -d "$VB_ORIG_TMPDIR/vendorban-it.XXXXXX") ;;
+esac
+# Temporary files of every tool (dpkg-deb, ...) go there too.
+export TMPDIR=$VB_TMP
 chmod 0755 "$VB_TMP"
 VB_OUT=$VB_TMP/last.out # stdout of the last vb_run
 VB_ERR=$VB_TMP/last.err # stderr of the last vb_run
