@@ -78,7 +78,7 @@ static void print_json(const struct explain *e, const struct vb_policy *p) {
         }
         json_array_end(&j);
         json_kv_uint(&j, "indicators_total", d->n_matches);
-        json_kv_string(&j, "action", report_action(d, p->config.mode));
+        json_kv_string(&j, "action", report_action(d, p->config.mode, true));
         json_object_end(&j);
         json_finish(&j);
 }
@@ -142,7 +142,7 @@ static void print_human(const struct explain *e, const struct vb_policy *p) {
                 return;
         }
         printf("verdict:   %s \u2014 %s (%s mode)\n", verdict_to_string(d->verdict),
-               report_action(d, p->config.mode), mode_to_string(p->config.mode));
+               report_action(d, p->config.mode, true), mode_to_string(p->config.mode));
         print_ban(d);
 }
 

@@ -26,6 +26,7 @@ struct scan_finding {
 struct scan_ctx {
         const struct vb_policy *policy;
         struct vb_store *store;
+        const char *root;
         struct scan_finding *items;
         size_t n;
         int record_error;               /* first report_decision failure */
@@ -48,14 +49,14 @@ static void scan_ctx_clear(struct scan_ctx *c) {
         free(c->items);
 }
 
-static int finding_fill(struct scan_finding *f, const struct vb_scan_item *item, enum vb_mode mode) {
+static int finding_fill(struct scan_finding *f, const struct vb_scan_item *item, enum vb_mode mode, bool can_act) {
         const struct vb_decision *d = item->decision;
         char buf[1024];
 
         f->verdict = d->verdict;
         f->ban = strdup_null(d->ban ? d->ban->id : NULL);
         f->vendor = strdup_null(d->ban ? d->ban->vendor : NULL);
-        f->action = strdup_null(report_action(d, mode));
+        f->action = strdup_null(report_action(d, mode, can_act));
         if (item->pkg) {
                 f->subject = "package";
                 f->package = strdup_null(item->pkg->name);
@@ -87,7 +88,8 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         if (item->decision->verdict == VB_VERDICT_ALLOW)
                 return 0;
 
-        r = report_decision(c->store, c->policy, item, 0, NULL, NULL);
+        struct vb_reporter rep = { .store = c->store, .policy = c->policy, .root = c->root };
+        r = report_decision(&rep, item, 0, NULL, NULL);
         if (r < 0 && c->record_error == 0) {
                 c->record_error = r;
                 cli_error_errno(r, "failed to record a finding in the ledger (%s)",
@@ -99,7 +101,7 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
                 return -ENOMEM;
         c->items = items;
         items[c->n] = (struct scan_finding) {};
-        r = finding_fill(&items[c->n++], item, c->policy->config.mode);
+        r = finding_fill(&items[c->n++], item, c->policy->config.mode, c->store != NULL);
         if (r < 0)
                 return r;
         if (item->decision->verdict == VB_VERDICT_BLOCK)
@@ -232,6 +234,7 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
 
         c.policy = p;
         c.store = store;
+        c.root = cli->root;
         struct vb_scan_options o = {
                 .root = cli->root, .policy = p, .store = store, .now = now, .packages = true, .files = true,
         };

@@ -26,7 +26,8 @@ static int on_decision(const struct vb_scan_item *item, void *userdata) {
         bool is_new = false;
         int r;
 
-        r = report_decision(w->m->store, w->m->policy, item, w->event_usec, &is_new, NULL);
+        struct vb_reporter rep = { .store = w->m->store, .policy = w->m->policy, .root = w->m->root };
+        r = report_decision(&rep, item, w->event_usec, &is_new, NULL);
         if (r < 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
                               "Failed to record a finding in the ledger (%s), logged to the journal only.",

@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 
+#include "enforce.h"
 #include "journal.h"
 #include "manager.h"
 
@@ -82,6 +83,23 @@ static int open_ledger(struct vb_manager *m) {
         return 0;
 }
 
+/* Finish or roll back what a crash interrupted, and in enforce mode make
+ * the APT pins match the ledger. */
+static void repair_and_pin(struct vb_manager *m) {
+        struct vb_enforcer e = { .root = m->root, .policy = m->policy, .store = m->store };
+        size_t fixed = 0;
+
+        if (!m->store)
+                return;
+        int r = enforce_recover(&e, &fixed);
+        if (r < 0 || fixed > 0)
+                journal_event(VB_MID_DAEMON, r < 0 ? LOG_ERR : LOG_NOTICE, NULL,
+                              "Repaired %zu half-done action(s) found in the ledger%s%s.", fixed,
+                              r < 0 ? "; some could not be checked: " : "", r < 0 ? strerror(-r) : "");
+        if (m->policy->config.mode == VB_MODE_ENFORCE)
+                (void) enforce_apt_pins(&e);
+}
+
 static int start_watcher(struct vb_manager *m) {
         int r;
 
@@ -149,6 +167,10 @@ static int manager_reload(struct vb_manager *m) {
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
+        if (p->config.mode == VB_MODE_ENFORCE && m->store) {
+                struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
+                (void) enforce_apt_pins(&e);
+        }
         r = start_watcher(m);
         if (r < 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to restart watching: %s; periodic rescans only.",
@@ -260,6 +282,7 @@ int manager_startup(struct vb_manager *m) {
         }
         log_policy_loaded(m->policy, "loaded");
         (void) open_ledger(m);
+        repair_and_pin(m);
         write_pidfile(m);
 
         /* Watch first, then reconcile: whatever lands during the scan is

@@ -19,6 +19,8 @@
 #define VB_MID_SCAN_DONE       "1e3f5a7c9b2d4f6a8c0e1b3d5f7a9c2e"
 #define VB_MID_RESCAN          "8d0f2b4d6f8a4c1e9b3d5f7b9d1f3a5c"
 #define VB_MID_DAEMON          "5a7c9e1b3d5f4a2c8e0b2d4f6a8c0e2b"
+#define VB_MID_ACTION          "9c1e3a5b7d9f4b2d8f0a2c4e6b8d0f1a"
+#define VB_MID_RESTORE         "2b4d6f8a0c1e4d3f9a5b7c9e1d3f5b7a"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".
  * to_stderr forces stderr even when the journal socket exists. */

@@ -4,19 +4,18 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "enforce.h"
 #include "journal.h"
 #include "report.h"
 
-const char *report_action(const struct vb_decision *d, enum vb_mode mode) {
+const char *report_action(const struct vb_decision *d, enum vb_mode mode, bool can_act) {
         if (!d->ban)
                 return "none";
         if (d->exempt)
                 return "exempt";
         switch (d->verdict) {
         case VB_VERDICT_BLOCK:
-                /* Enforcement lands with the enforce module; until then an
-                 * enforce-mode block is recorded exactly like audit. */
-                return "would-block";
+                return mode == VB_MODE_ENFORCE && can_act ? "blocked" : "would-block";
         case VB_VERDICT_FLAG:
                 return "flagged";
         case VB_VERDICT_ALLOW:
@@ -25,8 +24,9 @@ const char *report_action(const struct vb_decision *d, enum vb_mode mode) {
         return "not-in-force";
 }
 
-static void finding_from_item(const struct vb_policy *p, const struct vb_scan_item *item, int64_t event_usec,
+static void finding_from_item(const struct vb_reporter *rep, const struct vb_scan_item *item, int64_t event_usec,
                               const char *indicators, struct vb_finding *f) {
+        const struct vb_policy *p = rep->policy;
         const struct vb_decision *d = item->decision;
         int64_t now = now_usec();
 
@@ -36,7 +36,7 @@ static void finding_from_item(const struct vb_policy *p, const struct vb_scan_it
                 .subject = item->pkg ? "package" : "file",
                 .verdict = d->verdict,
                 .indicators = indicators,
-                .action = report_action(d, p->config.mode),
+                .action = report_action(d, p->config.mode, rep->store != NULL),
                 .mode = mode_to_string(p->config.mode),
                 .first_seen_usec = now,
                 .last_seen_usec = now,
@@ -53,8 +53,20 @@ static void finding_from_item(const struct vb_policy *p, const struct vb_scan_it
         }
 }
 
-int report_decision(struct vb_store *store, const struct vb_policy *p, const struct vb_scan_item *item,
-                    int64_t event_usec, bool *ret_new, int64_t *ret_id) {
+static void enforce_item(const struct vb_reporter *rep, const struct vb_scan_item *item, int64_t finding_id) {
+        struct vb_enforcer e = { .root = rep->root, .policy = rep->policy, .store = rep->store };
+        const struct vb_decision *d = item->decision;
+
+        if (!rep->store || rep->policy->config.mode != VB_MODE_ENFORCE || d->verdict != VB_VERDICT_BLOCK || d->exempt)
+                return;
+        if (item->pkg)
+                (void) enforce_package(&e, item->pkg, d, finding_id, NULL);
+        else
+                (void) enforce_file(&e, item->file, d, finding_id, NULL);
+}
+
+int report_decision(const struct vb_reporter *rep, const struct vb_scan_item *item, int64_t event_usec,
+                    bool *ret_new, int64_t *ret_id) {
         const struct vb_decision *d = item->decision;
         struct vb_finding f;
         char indicators[2048];
@@ -68,10 +80,10 @@ int report_decision(struct vb_store *store, const struct vb_policy *p, const str
                 return 0;
 
         decision_format_indicators(d, indicators, sizeof indicators);
-        finding_from_item(p, item, event_usec, indicators, &f);
+        finding_from_item(rep, item, event_usec, indicators, &f);
 
-        if (store) {
-                r = store_finding_record(store, &f, &id, &is_new);
+        if (rep->store) {
+                r = store_finding_record(rep->store, &f, &id, &is_new);
                 if (r < 0)
                         /* The ledger failed: still tell the journal, it is the
                          * evidence of last resort. The caller reports r. */
@@ -80,6 +92,8 @@ int report_decision(struct vb_store *store, const struct vb_policy *p, const str
         f.id = id;
         if (is_new)
                 (void) journal_finding(&f, d->ban, d->phase);
+        if (r >= 0)
+                enforce_item(rep, item, id);
 
         if (ret_new)
                 *ret_new = is_new;

@@ -22,6 +22,7 @@ struct scan_ctx {
         struct vb_scan_stats *stats;
         struct vb_filescan *fs;
         size_t batch;                   /* file cache rows written in this transaction */
+        bool in_tx;                     /* scan_run batches its writes in a transaction */
         char *path;                     /* path inside the root being walked */
         size_t len, cap;
 };
@@ -50,6 +51,23 @@ bool pathset_contains(struct vb_pathset *s, const char *path) {
 void pathset_clear(struct vb_pathset *s) {
         strv_clear(&s->paths);
         s->sorted = false;
+}
+
+/* Hand a match to the caller outside our batching transaction: what the
+ * caller records (a finding, an action row) must be committed before it
+ * acts on the system. Matches are rare, so this costs nothing. */
+static int deliver(struct scan_ctx *c, const struct vb_scan_item *item) {
+        int r;
+
+        if (!c->cb)
+                return 0;
+        if (c->in_tx)
+                (void) store_commit(c->o->store);
+        r = c->cb(item, c->userdata);
+        if (c->in_tx && store_begin(c->o->store) < 0)
+                c->in_tx = false;
+        c->batch = 0;
+        return r;
 }
 
 /* ---- packages ---- */
@@ -101,7 +119,7 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
                         (void) pathset_add(o->owned, files.v[i]);
                 count_verdict(c->stats, &d);
                 struct vb_scan_item item = { .pkg = &pkg, .decision = &d };
-                r = c->cb ? c->cb(&item, c->userdata) : 0;
+                r = deliver(c, &item);
         }
         strv_clear(&files);
         return r;
@@ -267,14 +285,14 @@ static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const cha
                 return 0;
         count_verdict(c->stats, &d);
         struct vb_scan_item item = { .file = &f, .decision = &d };
-        return c->cb ? c->cb(&item, c->userdata) : 0;
+        return deliver(c, &item);
 }
 
 static void batch_commit(struct scan_ctx *c) {
-        if (!c->o->store || c->batch < SCAN_BATCH)
+        if (!c->in_tx || c->batch < SCAN_BATCH)
                 return;
-        if (store_commit(c->o->store) >= 0)
-                (void) store_begin(c->o->store);
+        (void) store_commit(c->o->store);
+        c->in_tx = store_begin(c->o->store) >= 0;
         c->batch = 0;
 }
 
@@ -359,6 +377,7 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                 r = store_begin(o->store);
                 if (r < 0)
                         return r;
+                c.in_tx = true;
         }
         if (o->packages)
                 rp = scan_packages(&c, diag);
@@ -370,7 +389,7 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         }
         free(c.path);
         pathset_clear(&owned);
-        if (o->store) {
+        if (c.in_tx) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
                         (void) store_rollback(o->store);
                 else {

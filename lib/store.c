@@ -116,6 +116,46 @@ static const char schema_v1[] =
         "CREATE INDEX findings_newest ON findings (last_seen_usec DESC, id DESC);\n"
         "PRAGMA user_version = 1;\n";
 
+/* Schema v2: the enforcement ledger. A quarantine row is written and
+ * committed before its file is touched, so a crash mid-move is repaired
+ * from it on the next start (quarantine_recover()). */
+static const char schema_v2[] =
+        "CREATE TABLE quarantine (\n"
+        "        -- One row per file moved (or about to be moved) into the quarantine directory.\n"
+        "        -- finding_id is deliberately no foreign key, like findings.ban.\n"
+        "        id INTEGER PRIMARY KEY,\n"
+        "        finding_id INTEGER,              -- NULL if not from a finding\n"
+        "        state TEXT NOT NULL CHECK (state IN ('pending', 'quarantined', 'restored', 'rolled-back', 'failed')),\n"
+        "        path TEXT NOT NULL,              -- original path, inside the root\n"
+        "        uid INTEGER NOT NULL,\n"
+        "        gid INTEGER NOT NULL,\n"
+        "        mode INTEGER NOT NULL,           -- permission bits (07777) of the original\n"
+        "        size INTEGER NOT NULL,\n"
+        "        mtime_ns INTEGER NOT NULL,\n"
+        "        sha256 TEXT NOT NULL,\n"
+        "        stored_name TEXT NOT NULL,       -- file name in the quarantine directory: sha256[.N]\n"
+        "        error TEXT,                      -- why it failed, or NULL\n"
+        "        created_usec INTEGER NOT NULL,\n"
+        "        moved_usec INTEGER,\n"
+        "        restored_usec INTEGER\n"
+        ");\n"
+        "CREATE INDEX quarantine_by_state ON quarantine (state);\n"
+        "CREATE INDEX quarantine_by_sha256 ON quarantine (sha256);\n"
+        "CREATE TABLE actions (\n"
+        "        -- Every other enforcement step (store-enforce.c): written 'pending'\n"
+        "        -- and committed before the step, finished after it.\n"
+        "        id INTEGER PRIMARY KEY,\n"
+        "        finding_id INTEGER,\n"
+        "        kind TEXT NOT NULL CHECK (kind IN ('stop-process', 'stop-unit', 'mask-unit', 'apt-pin')),\n"
+        "        target TEXT NOT NULL,\n"
+        "        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed', 'undone')),\n"
+        "        detail TEXT,\n"
+        "        created_usec INTEGER NOT NULL,\n"
+        "        finished_usec INTEGER\n"
+        ");\n"
+        "CREATE INDEX actions_by_state ON actions (state);\n"
+        "PRAGMA user_version = 2;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -125,6 +165,7 @@ struct store_migration {
 
 static const struct store_migration migrations[] = {
         { 1, schema_v1 },
+        { 2, schema_v2 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");

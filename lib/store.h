@@ -14,7 +14,7 @@
 
 #define VB_STORE_FILE "vendorban.db"
 /* The schema version (PRAGMA user_version) this build creates and reads. */
-#define VB_STORE_SCHEMA_VERSION 1
+#define VB_STORE_SCHEMA_VERSION 2
 
 /* One connection with its prepared statements: use it from one thread at
  * a time (each thread that needs the database opens its own). */
@@ -138,3 +138,32 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
 int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding *f, void *userdata),
                            void *userdata);
 int store_finding_count(struct vb_store *s, size_t *ret);
+
+/* The enforcement ledger (store-actions.c): one quarantine row per file
+ * moved aside. struct vb_quarantine_entry is defined in quarantine.h; the
+ * strings in it are valid during the call only. Every write here is
+ * committed durably (synchronous = FULL) before it returns, and must not
+ * be made inside store_begin() (-EBUSY): the row has to be on disk before
+ * the file is touched. */
+struct vb_quarantine_entry;
+/* Insert a row as given (state, path, owner, mode, size, mtime, sha256,
+ * stored_name, error, created_usec; id, moved and restored are ignored). */
+int store_quarantine_insert(struct vb_store *s, const struct vb_quarantine_entry *e, int64_t *ret_id);
+/* Set state and error (NULL clears it); usec goes to moved_usec for
+ * 'quarantined', to restored_usec for 'restored', nowhere otherwise.
+ * -ENOENT if there is no such row. */
+int store_quarantine_set_state(struct vb_store *s, int64_t id, const char *state, const char *error,
+                               int64_t usec);
+/* Rows in id order: all of them (state NULL) or those in one state. cb
+ * returns <0 to stop, and that value is returned; otherwise the number of
+ * rows. store_quarantine_get(): that row only, -ENOENT if none. */
+int store_quarantine_foreach(struct vb_store *s, const char *state,
+                             int (*cb)(const struct vb_quarantine_entry *e, void *userdata), void *userdata);
+int store_quarantine_get(struct vb_store *s, int64_t id,
+                         int (*cb)(const struct vb_quarantine_entry *e, void *userdata), void *userdata);
+/* How many rows other than except_id hold stored_name in the quarantine
+ * directory ('pending' or 'quarantined'). */
+int store_quarantine_count_stored(struct vb_store *s, const char *stored_name, int64_t except_id, size_t *ret);
+/* For the modules that act on the system and report through the store:
+ * remember a message for store_errmsg() and return r (a negative errno). */
+int store_action_failf(struct vb_store *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

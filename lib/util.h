@@ -36,6 +36,13 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 
+#define TAKE_FD(fd)                          \
+        ({                                   \
+                int _fd_ = (fd);             \
+                (fd) = -1;                   \
+                _fd_;                        \
+        })
+
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
