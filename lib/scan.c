@@ -141,7 +141,7 @@ static char *admindir_of(const struct vb_scan_options *o) {
 static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
         _cleanup_free_ char *admindir = admindir_of(c->o);
         struct vb_dpkg_db *db = NULL;
-        int r, bad = 0;
+        int r;
 
         if (!admindir)
                 return -ENOMEM;
@@ -157,7 +157,7 @@ static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
         if (r >= 0 && c->o->store)
                 (void) store_packages_sweep(c->o->store, c->o->now);
         dpkg_db_free(db);
-        return r < 0 ? r : bad;
+        return r < 0 ? r : 0;
 }
 
 int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
