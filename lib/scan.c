@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "dpkg.h"
+#include "hashpool.h"
 #include "scan.h"
 
 #define SCAN_DEPTH_MAX 128
@@ -21,6 +22,7 @@ struct scan_ctx {
         void *userdata;
         struct vb_scan_stats *stats;
         struct vb_filescan *fs;
+        struct vb_hashpool *pool;       /* hashing threads for the walk, or NULL */
         size_t batch;                   /* file cache rows written in this transaction */
         bool in_tx;                     /* scan_run batches its writes in a transaction */
         char *path;                     /* path inside the root being walked */
@@ -237,7 +239,66 @@ static void file_key(const struct stat *st, struct vb_file_key *k) {
         };
 }
 
-/* Hash (or take from the cache) one regular file, then evaluate it. */
+/* Evaluate a file whose content is known (hashed now or cached). */
+static int evaluate_file(struct scan_ctx *c, const char *path, const struct stat *st,
+                         const struct vb_file_content *content) {
+        struct vb_decision d;
+
+        c->stats->files++;
+        struct vb_file f = {
+                .path = path, .sha256 = content->sha256, .is_elf = content->is_elf,
+                .marker_hits = content->marker_hits, .first_seen = st->st_ctim.tv_sec,
+        };
+        engine_evaluate_file(c->o->policy, &f, c->o->now, &d);
+        if (!d.ban)
+                return 0;
+        count_verdict(c->stats, &d);
+        struct vb_scan_item item = { .file = &f, .decision = &d };
+        return deliver(c, &item);
+}
+
+/* A file just hashed: remember its hash, then evaluate it. */
+static int finish_hashed(struct scan_ctx *c, const char *path, const struct stat *st,
+                         const struct vb_file_content *content) {
+        struct vb_file_key key;
+
+        c->stats->files_hashed++;
+        c->stats->bytes_hashed += content->size;
+        file_key(st, &key);
+        if (c->o->store && store_file_put(c->o->store, path, &key, c->o->policy->markers_digest, content) >= 0)
+                c->batch++;
+        return evaluate_file(c, path, st, content);
+}
+
+/* Take what the hashing threads have finished (all of it, if wait). */
+static int drain_pool(struct scan_ctx *c, bool wait) {
+        struct vb_hash_result *res;
+        int r = 0;
+
+        while (r >= 0 && c->pool && hashpool_next(c->pool, wait, &res) > 0) {
+                if (res->error < 0)
+                        c->stats->errors++;
+                else
+                        r = finish_hashed(c, res->path, &res->st, &res->content);
+        }
+        return r;
+}
+
+static int hash_in_pool(struct scan_ctx *c, int fd, const char *path, const struct stat *st) {
+        int r;
+
+        while ((r = hashpool_submit(c->pool, fd, path, st)) == -EAGAIN) {
+                r = drain_pool(c, false);
+                if (r < 0) {
+                        close(fd);
+                        return r;
+                }
+        }
+        return r;
+}
+
+/* Hash (or take from the cache) one regular file, then evaluate it. With
+ * a pool, hashing happens in its threads and evaluation when it is done. */
 static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const char *path) {
         const struct vb_scan_options *o = c->o;
         struct vb_file_content content = {};
@@ -254,38 +315,25 @@ static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const cha
 
         file_key(&st, &key);
         r = o->store ? store_file_lookup(o->store, path, &key, o->policy->markers_digest, &content) : -ENOENT;
-        if (r >= 0)
+        if (r >= 0) {
                 c->stats->files_cached++;
-        else {
-                _cleanup_close_ int fd = open_regular(dfd, name, &st);
-                if (fd < 0) {
-                        c->stats->errors++;
-                        return 0;
-                }
-                r = filescan_fd(c->fs, fd, &content);
-                if (r < 0) {
-                        c->stats->errors++;
-                        return 0;
-                }
-                c->stats->files_hashed++;
-                c->stats->bytes_hashed += content.size;
-                file_key(&st, &key);
-                if (o->store && store_file_put(o->store, path, &key, o->policy->markers_digest, &content) >= 0)
-                        c->batch++;
+                return evaluate_file(c, path, &st, &content);
         }
-        c->stats->files++;
 
-        struct vb_file f = {
-                .path = path, .sha256 = content.sha256, .is_elf = content.is_elf,
-                .marker_hits = content.marker_hits, .first_seen = st.st_ctim.tv_sec,
-        };
-        struct vb_decision d;
-        engine_evaluate_file(o->policy, &f, o->now, &d);
-        if (!d.ban)
+        int fd = open_regular(dfd, name, &st);
+        if (fd < 0) {
+                c->stats->errors++;
                 return 0;
-        count_verdict(c->stats, &d);
-        struct vb_scan_item item = { .file = &f, .decision = &d };
-        return deliver(c, &item);
+        }
+        if (c->pool)
+                return hash_in_pool(c, fd, path, &st);
+        r = filescan_fd(c->fs, fd, &content);
+        close(fd);
+        if (r < 0) {
+                c->stats->errors++;
+                return 0;
+        }
+        return finish_hashed(c, path, &st, &content);
 }
 
 static void batch_commit(struct scan_ctx *c) {
@@ -360,6 +408,26 @@ static int filescan_for(const struct vb_policy *p, struct vb_filescan **ret) {
         return filescan_new(p->markers, p->n_markers, ret);
 }
 
+/* A walk hashes in a pool of threads (one per CPU); without one, here. */
+static int walk_start(struct scan_ctx *c) {
+        const struct vb_policy *p = c->o->policy;
+
+        if (hashpool_new(p->markers, p->n_markers, 0, &c->pool) >= 0)
+                return 0;
+        c->pool = NULL;
+        return filescan_for(p, &c->fs);
+}
+
+static int walk_finish(struct scan_ctx *c, int r) {
+        int k = drain_pool(c, true);
+
+        hashpool_free(c->pool);
+        c->pool = NULL;
+        filescan_free(c->fs);
+        c->fs = NULL;
+        return r < 0 ? r : k;
+}
+
 int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
              struct vb_diag *diag) {
         struct vb_scan_options local = *o;
@@ -382,10 +450,10 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         if (o->packages)
                 rp = scan_packages(&c, diag);
         if (o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT)) {
-                r = filescan_for(o->policy, &c.fs);
+                r = walk_start(&c);
                 if (r >= 0)
                         r = scan_files(&c);
-                filescan_free(c.fs);
+                r = walk_finish(&c, r);
         }
         free(c.path);
         pathset_clear(&owned);
@@ -444,14 +512,14 @@ int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
         int fd = open_in_root(o->root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (fd < 0)
                 return fd;
-        r = filescan_for(o->policy, &c.fs);
+        r = walk_start(&c);
         if (r >= 0)
                 r = path_push(&c, path + 1, &old);
         if (r >= 0)
                 r = walk_dir(&c, fd, 0);
         else
                 close(fd);
-        filescan_free(c.fs);
+        r = walk_finish(&c, r);
         free(c.path);
         if (ret_stats)
                 *ret_stats = stats;
