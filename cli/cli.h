@@ -19,6 +19,8 @@
 #define CLI_EXIT_ERROR 2        /* bad usage, broken policy, I/O, database */
 
 #define CLI_PID_FILE "/run/vendorban/vendorband.pid"
+/* The state directory when the policy that names it cannot be loaded. */
+#define CLI_STATE_DIR_DEFAULT "/var/lib/vendorban"
 
 /* The parsed global options; the only state, passed to every verb. */
 struct vb_cli {
@@ -39,6 +41,14 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret);
 /* Host path of the ledger: ROOT + state_dir + "/" VB_STORE_FILE. */
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p);
+char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir);
+/* For the verbs that only read the ledger: load the policy and find the
+ * ledger it names. A broken policy does not stop them: its errors and a
+ * warning are printed, *ret_policy is NULL, the ledger is looked for in
+ * CLI_STATE_DIR_DEFAULT, and CLI_EXIT_ERROR is returned (the caller
+ * decides whether that is its exit status). *ret_db is NULL only when
+ * out of memory (then CLI_EXIT_ERROR too, after saying so). */
+int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db);
 /* Open the ledger read-only; *ret = NULL (and 0) if it does not exist yet. */
 int cli_store_open_ro(const char *db_path, struct vb_store **ret);
 /* For text output: control characters (a newline in a file name...) shown
@@ -56,6 +66,8 @@ int cmd_findings(const struct vb_cli *cli, int argc, char **argv);
 int cmd_status(const struct vb_cli *cli, int argc, char **argv);
 int cmd_policy(const struct vb_cli *cli, int argc, char **argv);
 int cmd_explain(const struct vb_cli *cli, int argc, char **argv);
+int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
+int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "vendorbanctl findings": the ledger's findings, newest first, as a table
  * or as JSON. Reads the ledger read-only; a missing ledger is "no findings
- * yet". Owns the table rows it buffers to size the columns. */
+ * yet", a broken policy only a warning. Owns the table rows it buffers to size the columns. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -185,12 +185,10 @@ int cmd_findings(const struct vb_cli *cli, int argc, char **argv) {
         _cleanup_free_ char *db = NULL;
         int r;
 
-        r = cli_policy_load(cli, &p);
-        if (r != 0)
-                return r;
-        db = cli_db_path(cli, p);
+        /* Only the ledger is read: a broken policy is warned about, not fatal. */
+        (void) cli_ledger_locate(cli, &p, &db);
         if (!db)
-                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+                return CLI_EXIT_ERROR;
         r = cli_store_open_ro(db, &store);
         if (r < 0)
                 return cli_error_errno(r, "failed to open the ledger %s", db);

@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "util.h"
 
-#define STATE_DIR_DEFAULT "/var/lib/vendorban"
-
 struct status {
         /* daemon */
         bool running;
@@ -159,19 +157,11 @@ int cmd_status(const struct vb_cli *cli, int argc, char **argv) {
         struct status s = {};
         int ret, r;
 
-        ret = cli_policy_load(cli, &p);         /* prints its errors; go on without it */
+        ret = cli_ledger_locate(cli, &p, &s.db);       /* a broken policy: say so, go on without it */
+        if (!s.db)
+                return CLI_EXIT_ERROR;
         s.policy = p;
         daemon_probe(cli->root, &s);
-
-        if (p)
-                s.db = cli_db_path(cli, p);
-        else {
-                _cleanup_free_ char *dir = path_under_root(cli->root, STATE_DIR_DEFAULT);
-                if (dir && asprintf(&s.db, "%s/%s", dir, VB_STORE_FILE) < 0)
-                        s.db = NULL;
-        }
-        if (!s.db)
-                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
 
         r = ledger_probe(&s);
         if (r != 0)

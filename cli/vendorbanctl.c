@@ -44,6 +44,8 @@ static const struct verb verbs[] = {
         { "status", cmd_status, 0, 0 },
         { "policy", cmd_policy, 1, -1 },
         { "explain", cmd_explain, 1, 1 },
+        { "quarantine", cmd_quarantine, 1, 2 },
+        { "apt-hook", cmd_apthook, 0, 0 },
 };
 
 static void help(void) {
@@ -73,6 +75,20 @@ static void help(void) {
               "                          looked up in the dpkg database) or a file (an\n"
               "                          absolute path inside the root): the ban, the phase\n"
               "                          in force and every indicator that matched.\n"
+              "  quarantine list         List the files enforcement moved into the\n"
+              "                          quarantine: original path, owner, mode, sha256,\n"
+              "                          and what became of each.\n"
+              "  quarantine restore ID   Put quarantined file ID back where it was, with its\n"
+              "                          content, owner and mode (needs root). Refuses to\n"
+              "                          overwrite a file now at that path. When nothing of\n"
+              "                          its finding stays quarantined, its units are\n"
+              "                          unmasked and its APT pin is dropped.\n"
+              "  apt-hook                APT's DPkg::Pre-Install-Pkgs hook (protocol version\n"
+              "                          3, on stdin; set up by /etc/apt/apt.conf.d/\n"
+              "                          50vendorban). Refuses (exit 1, so APT aborts) a\n"
+              "                          .deb the policy blocks in enforce mode; in audit\n"
+              "                          mode only warns. On an error, apt_hook_on_error in\n"
+              "                          the config decides (default: allow, exit 0).\n"
               "\n"
               "Options (before or after COMMAND):\n"
               "  --root DIR              Resolve every path under DIR instead of / (a mounted\n"
@@ -93,6 +109,7 @@ static void help(void) {
               "  " VB_DEFAULT_CONFIG "      main configuration\n"
               "  /etc/vendorban/bans.d/*.conf       ban definitions, one per file\n"
               "  /var/lib/vendorban/" VB_STORE_FILE "    ledger (SQLite; state_dir in the config)\n"
+              "  /var/lib/vendorban/quarantine/     quarantined files, named by sha256\n"
               "  /var/lib/dpkg/                     dpkg database (dpkg_admin_dir)\n"
               "  " CLI_PID_FILE "      vendorband's pid (status)\n"
               "\n"
@@ -177,12 +194,28 @@ int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret) {
 }
 
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p) {
-        _cleanup_free_ char *dir = path_under_root(cli->root, p->config.state_dir);
+        return cli_db_path_in(cli, p->config.state_dir);
+}
+
+char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir) {
+        _cleanup_free_ char *dir = path_under_root(cli->root, state_dir);
         char *path;
 
         if (!dir || asprintf(&path, "%s/%s", dir, VB_STORE_FILE) < 0)
                 return NULL;
         return path;
+}
+
+int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db) {
+        int r = cli_policy_load(cli, ret_policy);
+
+        *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : cli_db_path_in(cli, CLI_STATE_DIR_DEFAULT);
+        if (!*ret_db)
+                return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+        if (r != 0)
+                fprintf(stderr, "vendorbanctl: warning: the policy is broken (see above); reading the ledger "
+                        "in the default state directory: %s\n", *ret_db);
+        return r;
 }
 
 int cli_store_open_ro(const char *db_path, struct vb_store **ret) {

@@ -15,31 +15,92 @@
 
 #define DPKG_DEFER_MAX_USEC (2 * 1000000)
 #define DPKG_DEFER_STEP_USEC (100 * 1000)
+#define LEDGER_RETRY_USEC (30 * 1000000)
+#define LEDGER_BUSY_TIMEOUT_MS 5000     /* the store's default */
 
 struct work_ctx {
         struct vb_manager *m;
+        struct vb_store *store;         /* the ledger for this work; NULL once it failed */
         int64_t event_usec;
 };
+
+/* The ledger cannot be written (r): say so once, what it means and what
+ * to do, and have the rescan timer come back soon to record what went to
+ * the journal only meanwhile. */
+static void ledger_failed(struct vb_manager *m, int r) {
+        uint64_t t;
+
+        if (m->rescan_timer && sd_event_now(m->event, CLOCK_MONOTONIC, &t) >= 0) {
+                (void) sd_event_source_set_time(m->rescan_timer, t + LEDGER_RETRY_USEC);
+                (void) sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
+        }
+        if (m->ledger_error == r)
+                return;
+        m->ledger_error = r;
+        journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
+                      "Cannot write the ledger: %s (%s)%s. Findings go to the journal only until it can be "
+                      "written; retrying in %d s.",
+                      strerror(-r), store_errmsg(m->store),
+                      r == -EBUSY ? ": another process holds its lock (a long 'vendorbanctl scan', an sqlite3 "
+                                    "session?)"
+                      : r == -ENOSPC ? ": the file system is full, free some space"
+                      : r == -EROFS || r == -EACCES ? ": the file system or file is read-only"
+                      : r == -EBADMSG ? ": the file is damaged; stop vendorband, move it aside and start again"
+                                      : "",
+                      LEDGER_RETRY_USEC / 1000000);
+}
+
+/* The ledger to use for the next piece of work: NULL if there is none or
+ * if it cannot take a write now (a lock held by another process makes
+ * every statement wait the busy timeout: wait once here, not per row). */
+static struct vb_store *work_store(struct vb_manager *m) {
+        int r;
+
+        if (!m->store)
+                return NULL;
+        /* Known to be locked: look without waiting; the retry comes back. */
+        if (m->ledger_error == -EBUSY)
+                (void) store_set_busy_timeout(m->store, 0);
+        r = store_begin(m->store);
+        if (r >= 0)
+                r = store_rollback(m->store);
+        if (m->ledger_error == -EBUSY)
+                (void) store_set_busy_timeout(m->store, LEDGER_BUSY_TIMEOUT_MS);
+        if (r < 0) {
+                ledger_failed(m, r);
+                return NULL;
+        }
+        if (m->ledger_error != 0) {
+                m->ledger_error = 0;
+                journal_event(VB_MID_DAEMON, LOG_NOTICE, NULL, "The ledger can be written again.");
+        }
+        return m->store;
+}
 
 static int on_decision(const struct vb_scan_item *item, void *userdata) {
         struct work_ctx *w = userdata;
         bool is_new = false;
         int r;
 
-        struct vb_reporter rep = { .store = w->m->store, .policy = w->m->policy, .root = w->m->root };
+        struct vb_reporter rep = { .store = w->store, .policy = w->m->policy, .root = w->m->root };
         r = report_decision(&rep, item, w->event_usec, &is_new, NULL);
-        if (r < 0)
+        if (r < 0) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                              "Failed to record a finding in the ledger (%s), logged to the journal only.",
-                              strerror(-r));
+                              "Failed to record a finding in the ledger (%s: %s), logged to the journal only.",
+                              strerror(-r), store_errmsg(w->store));
+                ledger_failed(w->m, r);
+                if (r == -EBUSY)
+                        w->store = NULL; /* do not wait the busy timeout again for every match */
+        }
         if (is_new)
                 w->m->findings_new++;
         return 0;
 }
 
-static struct vb_scan_options scan_options(struct vb_manager *m, bool packages, bool files) {
+static struct vb_scan_options scan_options(struct vb_manager *m, struct vb_store *store, bool packages,
+                                           bool files) {
         return (struct vb_scan_options) {
-                .root = m->root, .policy = m->policy, .store = m->store, .now = now_sec(),
+                .root = m->root, .policy = m->policy, .store = store, .now = now_sec(),
                 .packages = packages, .files = files, .owned = &m->owned,
         };
 }
@@ -54,8 +115,8 @@ void manager_notify_status(struct vb_manager *m) {
 }
 
 int manager_full_scan(struct vb_manager *m, const char *why) {
-        struct vb_scan_options o = scan_options(m, true, true);
-        struct work_ctx w = { .m = m };
+        struct work_ctx w = { .m = m, .store = work_store(m) };
+        struct vb_scan_options o = scan_options(m, w.store, true, true);
         struct vb_scan_stats st = {};
         struct vb_diag diag = {};
         char pk[32], fl[32];
@@ -90,9 +151,9 @@ static bool dpkg_is_running(struct vb_manager *m) {
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
-static void work_package(struct vb_manager *m, const struct vb_watch_event *ev) {
-        struct vb_scan_options o = scan_options(m, true, false);
-        struct work_ctx w = { .m = m, .event_usec = ev->usec };
+static void work_package(struct vb_manager *m, struct vb_store *store, const struct vb_watch_event *ev) {
+        struct vb_scan_options o = scan_options(m, store, true, false);
+        struct work_ctx w = { .m = m, .store = store, .event_usec = ev->usec };
         struct vb_diag diag = {};
         _cleanup_free_ char *name = strdup(ev->path);
 
@@ -108,9 +169,9 @@ static void work_package(struct vb_manager *m, const struct vb_watch_event *ev) 
                               diag.n ? diag.items[0].message : "");
 }
 
-static void work_file(struct vb_manager *m, const struct vb_watch_event *ev) {
-        struct vb_scan_options o = scan_options(m, false, true);
-        struct work_ctx w = { .m = m, .event_usec = ev->usec };
+static void work_file(struct vb_manager *m, struct vb_store *store, const struct vb_watch_event *ev) {
+        struct vb_scan_options o = scan_options(m, store, false, true);
+        struct work_ctx w = { .m = m, .store = store, .event_usec = ev->usec };
 
         if (ev->kind == VB_WATCH_DIR)
                 (void) scan_tree(&o, ev->path, on_decision, &w, NULL);
@@ -148,17 +209,23 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
         for (struct vb_watch_event *ev = list; ev; ev = ev->next)
                 v[k++] = ev;
         qsort(v, n, sizeof *v, cmp_event);
+        struct vb_store *store = NULL;
+        bool probed = false;    /* the ledger is probed once, and only if there is work */
 
         for (size_t i = 0; i < n; i++) {
                 if (i > 0 && v[i]->kind == v[i - 1]->kind && strcmp(v[i]->path, v[i - 1]->path) == 0)
                         continue;
                 switch (v[i]->kind) {
                 case VB_WATCH_PACKAGE:
-                        work_package(m, v[i]);
+                        if (!probed)
+                                store = work_store(m), probed = true;
+                        work_package(m, store, v[i]);
                         break;
                 case VB_WATCH_FILE:
                 case VB_WATCH_DIR:
-                        work_file(m, v[i]);
+                        if (!probed)
+                                store = work_store(m), probed = true;
+                        work_file(m, store, v[i]);
                         break;
                 case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters */
                 case VB_WATCH_RESCAN:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
 
@@ -69,14 +70,35 @@ static int open_ledger(struct vb_manager *m) {
         r = mkdir_parents(dir, 0700);
         if (r >= 0)
                 r = store_open(db, false, &m->store);
-        if (r >= 0)
-                r = store_policy_compile(m->store, m->policy, now_sec());
+        if (r >= 0) {
+                /* The compiled copy is for 'vendorbanctl status' only: a ledger
+                 * that opened but cannot take it now (locked, full) is kept;
+                 * each later write says whether it works. */
+                int k = store_policy_compile(m->store, m->policy, now_sec());
+                if (k < 0)
+                        journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
+                                      "Cannot store the compiled policy in the ledger %s: %s — %s. Keeping the "
+                                      "ledger; the policy in force is the one loaded.",
+                                      db, strerror(-k), store_errmsg(m->store));
+        }
         if (r < 0) {
+                struct statvfs sv;
+                bool fs = r != -EBADMSG && statvfs(dir, &sv) == 0;
+                bool ro = fs && (sv.f_flag & ST_RDONLY);
+                bool full = fs && !ro && (uint64_t) sv.f_bavail * sv.f_frsize < 256 * 1024;
                 journal_event(VB_MID_DAEMON, LOG_CRIT, NULL,
-                              "Cannot use the ledger %s: %s%s%s. Running without it: findings go to the journal "
-                              "only. Check the file system and permissions, or move the file aside to start a "
-                              "new ledger.",
-                              db, strerror(-r), m->store ? " — " : "", m->store ? store_errmsg(m->store) : "");
+                              "Cannot use the ledger %s: %s%s%s%s. Running without it: findings go to the journal "
+                              "only, nothing is enforced. %s The file is never deleted by vendorband.",
+                              db, strerror(-r), m->store ? " — " : "", m->store ? store_errmsg(m->store) : "",
+                              ro ? " (its file system is mounted read-only)"
+                                 : full ? " (its file system is full)" : "",
+                              r == -EBADMSG ? "The file is not a SQLite database or is damaged: move it aside "
+                                              "(mv vendorban.db vendorban.db.broken) and reload or restart "
+                                              "vendorband to start a new ledger."
+                              : ro ? "Make the file system writable, then reload or restart vendorband."
+                              : full ? "Free some space on it, then reload or restart vendorband."
+                                   : "Check the file system and permissions, or move the file aside and reload "
+                                     "or restart vendorband to start a new ledger.");
                 store_free(m->store);
                 m->store = NULL;
         }
@@ -151,11 +173,18 @@ static int manager_reload(struct vb_manager *m) {
         int r;
 
         sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
+        if (!m->store)
+                (void) open_ledger(m); /* it may have been repaired or moved aside since */
         r = policy_load(m->root, m->config_path, &p, &diag);
         if (r >= 0 && m->store) {
-                r = store_policy_compile(m->store, p, now_sec());
-                if (r < 0)
-                        diag_add(&diag, "ledger", 0, "cannot store the compiled policy: %s", store_errmsg(m->store));
+                /* A valid policy is not refused because the ledger is busy
+                 * or full: it only lacks its compiled copy there. */
+                int k = store_policy_compile(m->store, p, now_sec());
+                if (k < 0)
+                        journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
+                                      "Cannot store the reloaded policy in the ledger: %s — %s. The reloaded "
+                                      "policy is in force all the same.",
+                                      strerror(-k), store_errmsg(m->store));
         }
         if (r < 0) {
                 policy_free(p);
@@ -164,6 +193,7 @@ static int manager_reload(struct vb_manager *m) {
                 return 0;
         }
 
+        (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
@@ -244,6 +274,7 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
 struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
+        guard_stop(m->guard);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -291,6 +322,7 @@ int manager_startup(struct vb_manager *m) {
         if (r < 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
                               strerror(-r));
+        (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
                 return r;

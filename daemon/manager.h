@@ -12,6 +12,7 @@
 #include "scan.h"
 #include "store.h"
 #include "watcher.h"
+#include "guard.h"
 
 struct vb_manager {
         char *root;
@@ -27,6 +28,7 @@ struct vb_manager {
         struct vb_policy *policy;
         struct vb_store *store;                 /* NULL while the ledger is unusable */
         struct vb_watcher *watcher;
+        struct vb_guard *guard;                 /* the exec guard thread (guard.h); NULL when off */
         struct vb_pathset owned;                /* files of packages that matched a ban */
         char *pidfile;
 
@@ -36,6 +38,7 @@ struct vb_manager {
 
         uint64_t findings_new;
         uint64_t scans;
+        int ledger_error;                       /* why the ledger cannot be written now; 0 if it can */
 };
 
 int manager_new(const char *root, const char *config_path, struct vb_manager **ret);

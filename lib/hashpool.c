@@ -55,7 +55,7 @@ static void *worker_main(void *userdata) {
         free(a);
         pthread_mutex_lock(&p->lock);
         for (;;) {
-                struct slot *s;
+                struct slot *s = NULL;
                 while (!p->stop && !(s = find_slot(p, SLOT_QUEUED)))
                         pthread_cond_wait(&p->work, &p->lock);
                 if (p->stop)

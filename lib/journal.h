@@ -21,6 +21,9 @@
 #define VB_MID_DAEMON          "5a7c9e1b3d5f4a2c8e0b2d4f6a8c0e2b"
 #define VB_MID_ACTION          "9c1e3a5b7d9f4b2d8f0a2c4e6b8d0f1a"
 #define VB_MID_RESTORE         "2b4d6f8a0c1e4d3f9a5b7c9e1d3f5b7a"
+#define VB_MID_APT_REFUSED     "6e8a0c2e4b6d4f1a9c3e5b7d9f1a3c5e"
+#define VB_MID_EXEC_DENIED "3f5b7d9f1b3d4a5c8e0a2c4e6f8b0d2c"
+#define VB_MID_GUARD "0d2f4b6d8f1a4c3e9b5d7f9a1c3e5b7d"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".
  * to_stderr forces stderr even when the journal socket exists. */

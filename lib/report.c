@@ -6,6 +6,7 @@
 
 #include "enforce.h"
 #include "journal.h"
+#include "store-enforce.h"
 #include "report.h"
 
 const char *report_action(const struct vb_decision *d, enum vb_mode mode, bool can_act) {
@@ -58,6 +59,10 @@ static void enforce_item(const struct vb_reporter *rep, const struct vb_scan_ite
         const struct vb_decision *d = item->decision;
 
         if (!rep->store || rep->policy->config.mode != VB_MODE_ENFORCE || d->verdict != VB_VERDICT_BLOCK || d->exempt)
+                return;
+        /* An admin restored exactly this: it stays until they remove it,
+         * exempt it, or its content changes. */
+        if (store_finding_is_restored(rep->store, finding_id) > 0)
                 return;
         if (item->pkg)
                 (void) enforce_package(&e, item->pkg, d, finding_id, NULL);

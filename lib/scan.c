@@ -435,17 +435,22 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         struct vb_scan_stats stats = {};
         struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats };
         int64_t start = now_usec();
-        int r = 0, rp = 0;
+        int r = 0, rp = 0, rl = 0;
 
         /* Files of matched packages are covered by the package's finding. */
         if (!local.owned)
                 local.owned = &owned;
 
+        /* A ledger we cannot write (locked by another process, full, read
+         * only) must not stop the scan: scan without it (no hash cache, no
+         * inventory), deliver the matches all the same and return its error
+         * at the end. */
         if (o->store) {
-                r = store_begin(o->store);
-                if (r < 0)
-                        return r;
-                c.in_tx = true;
+                rl = store_begin(o->store);
+                if (rl < 0)
+                        local.store = NULL;
+                else
+                        c.in_tx = true;
         }
         if (o->packages)
                 rp = scan_packages(&c, diag);
@@ -469,7 +474,7 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         stats.duration_usec = now_usec() - start;
         if (ret_stats)
                 *ret_stats = stats;
-        return r < 0 ? r : rp;
+        return r < 0 ? r : rp < 0 ? rp : rl;
 }
 
 int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata) {

@@ -101,3 +101,17 @@ int store_finding_set_action(struct vb_store *s, int64_t finding_id, const char 
                 r = -ENOENT;
         return r < 0 ? r : 0;
 }
+
+int store_finding_is_restored(struct vb_store *s, int64_t finding_id) {
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = prepare(s, "SELECT action = 'restored' FROM findings WHERE id = ?1", &st);
+        if (r >= 0)
+                r = store_bind(s, st, "i", finding_id);
+        if (r >= 0)
+                r = store_step(s, st);
+        if (r < 0)
+                return r;
+        return r > 0 && sqlite3_column_int(st, 0) ? 1 : 0;
+}

@@ -27,5 +27,8 @@ int store_actions_foreach(struct vb_store *s, const char *state, int (*cb)(const
                           void *ud);
 /* Names of packages whose finding is a block that was enforced ("blocked"). */
 int store_blocked_packages(struct vb_store *s, int (*cb)(const char *package, void *ud), void *ud);
+/* 1 if the admin restored what this finding blocked (its action is
+ * "restored": the same content is not acted on again), 0 if not. */
+int store_finding_is_restored(struct vb_store *s, int64_t finding_id);
 /* Set the action of a finding (e.g. "restored"). */
 int store_finding_set_action(struct vb_store *s, int64_t finding_id, const char *action);

@@ -170,7 +170,9 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
                           "DO UPDATE SET "
                           "        last_seen_usec = max(last_seen_usec, excluded.last_seen_usec), "
                           "        verdict = excluded.verdict, indicators = excluded.indicators, "
-                          "        action = excluded.action, mode = excluded.mode, n_seen = n_seen + 1 "
+                          "        action = CASE WHEN action = 'restored' AND sha256 IS excluded.sha256 "
+                          "                      THEN 'restored' ELSE excluded.action END, "
+                          "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1 "
                           "RETURNING id, n_seen", &st);
         if (r < 0)
                 return r;

@@ -35,6 +35,14 @@ VB_MID_FINDING=4f1a7c2e9b3d4e5f8a6b0c1d2e3f4a5b
 VB_MID_POLICY_LOADED=7b2c4d6e8f0a4b1c9d3e5f7a0b2c4d6e
 # shellcheck disable=SC2034
 VB_MID_POLICY_ERROR=c3d5e7f9a1b34c6d8e0f2a4b6c8d0e1f
+# shellcheck disable=SC2034
+VB_MID_DAEMON=5a7c9e1b3d5f4a2c8e0b2d4f6a8c0e2b
+# shellcheck disable=SC2034
+VB_MID_SCAN_DONE=1e3f5a7c9b2d4f6a8c0e1b3d5f7a9c2e
+# shellcheck disable=SC2034
+VB_MID_ACTION=9c1e3a5b7d9f4b2d8f0a2c4e6b8d0f1a
+# shellcheck disable=SC2034
+VB_MID_RESTORE=2b4d6f8a0c1e4d3f9a5b7c9e1d3f5b7a
 
 VB_PIDS=()              # every process this test started, by pid
 VB_MOUNTS=()            # mounts made inside our private namespace, unmounted in reverse
@@ -43,6 +51,8 @@ VB_DAEMON_LOG=
 VB_NOTIFY_LOG=
 VB_JOURNALD_PID=
 VB_RC=0                 # exit status of the last vb_run
+# shellcheck disable=SC2034
+VB_DAEMON_RC=0          # exit status of the daemon after vb_wait_daemon_died
 # The caller's TMPDIR (kept across vb_private_journal's re-exec). $VB_TMP
 # must not be under /run, which vb_private_journal hides under a tmpfs.
 VB_ORIG_TMPDIR=${VB_ORIG_TMPDIR:-${TMPDIR:-/tmp}}
@@ -427,7 +437,9 @@ vb_arch() {
 # DEBIAN/control has Package, Version, Architecture (this machine's),
 # Maintainer and Description. Each FILE is an absolute path in the package:
 # "/opt/x/bin/y" becomes an executable ELF (a copy of /bin/true, mode 0755);
-# "/path=TEXT" becomes a text file (mode 0644) holding TEXT and a newline.
+# "/path=TEXT" becomes a text file (mode 0644) holding TEXT and a newline;
+# "/path<MODE:SRC" becomes a copy of the host file SRC with mode MODE
+# (e.g. "/opt/x/bin/d<0755:/bin/sleep").
 vb_build_deb() {
         local name=$1 version=$2 maint=$3
         shift 3
@@ -443,6 +455,13 @@ vb_build_deb() {
                         mkdir -p "$pkg$(dirname "$path")"
                         printf '%s\n' "${f#*=}" >"$pkg$path"
                         chmod 0644 "$pkg$path"
+                        ;;
+                /*\<*)
+                        path=${f%%<*}
+                        local spec=${f#*<}
+                        mkdir -p "$pkg$(dirname "$path")"
+                        cp "${spec#*:}" "$pkg$path" || vb_fail "vb_build_deb: cannot copy ${spec#*:}"
+                        chmod "${spec%%:*}" "$pkg$path"
                         ;;
                 /*)
                         mkdir -p "$pkg$(dirname "$f")"
@@ -483,6 +502,79 @@ ExecStart=/opt/kaspersky/kesl/libexec/kesl-supervisor
 
 [Install]
 WantedBy=multi-user.target"
+}
+
+# vb_build_runnable_kesl [NAME [VERSION]]: a fake kesl whose payload can be
+# enforced on for real: /opt/kaspersky/kesl/bin/kesld (a copy of
+# /bin/sleep, 0755: it runs), /opt/kaspersky/kesl/lib/libkesl.so (an ELF,
+# 0644), /opt/kaspersky/kesl/share/README (text, 0644: not executable, so
+# never quarantined) and /lib/systemd/system/kesl.service.
+vb_build_runnable_kesl() {
+        local name=${1:-kesl} version=${2:-12.0.0.6672-1}
+        vb_build_deb "$name" "$version" "AO Kaspersky Lab <support@kaspersky.com>" \
+                "/opt/kaspersky/kesl/bin/kesld<0755:/bin/sleep" \
+                "/opt/kaspersky/kesl/lib/libkesl.so<0644:/bin/true" \
+                "/opt/kaspersky/kesl/share/README=Kaspersky Endpoint Security for Linux (test fixture)" \
+                "/lib/systemd/system/kesl.service=[Unit]
+Description=Kaspersky Endpoint Security for Linux (test fixture)
+
+[Service]
+ExecStart=/opt/kaspersky/kesl/bin/kesld infinity
+
+[Install]
+WantedBy=multi-user.target"
+}
+
+# vb_set_mode ROOT MODE: set `mode = "MODE";` (audit or enforce) in
+# ROOT/etc/vendorban/vendorban.conf.
+vb_set_mode() {
+        local conf=$1/etc/vendorban/vendorban.conf
+        case $2 in
+        audit | enforce) ;;
+        *) vb_fail "vb_set_mode: unknown mode '$2'" ;;
+        esac
+        sed -i -E "s/^mode = \"[a-z]+\";/mode = \"$2\";/" "$conf"
+        grep -qx "mode = \"$2\";" "$conf" || vb_fail "vb_set_mode: no mode line in $conf"
+}
+
+# vb_apt_setup ROOT: an APT tree in ROOT that knows nothing of the host
+# (empty sources, its own lists and cache) and $VB_TMP/apt.conf pointing
+# APT at it (Dir "ROOT/", Dir::State::status ROOT/var/lib/dpkg/status).
+vb_apt_setup() {
+        local r=$1
+        mkdir -p "$r/etc/apt/sources.list.d" "$r/etc/apt/apt.conf.d" "$r/etc/apt/preferences.d" \
+                "$r/var/lib/apt/lists/partial" "$r/var/cache/apt/archives/partial"
+        : >"$r/etc/apt/sources.list"
+        printf 'Dir "%s/";\nDir::State::status "%s/var/lib/dpkg/status";\n' "$r" "$r" >"$VB_TMP/apt.conf"
+}
+
+# vb_apt_policy PACKAGE...: `apt-cache policy PACKAGE...` against the root
+# of vb_apt_setup (never the host's APT), through vb_run.
+vb_apt_policy() {
+        vb_run env APT_CONFIG="$VB_TMP/apt.conf" apt-cache policy "$@"
+}
+
+# vb_sha256 FILE: print FILE's sha256.
+vb_sha256() {
+        sha256sum <"$1" | cut -d' ' -f1
+}
+
+# vb_wait_exe PID PATH [SECONDS]: wait until process PID runs PATH
+# (/proc/PID/exe), e.g. after vb_spawn, whose setpriv execs the program.
+vb_wait_exe() {
+        vb_wait_for -t "${3:-5}" _vb_exe_is "$1" "$2"
+}
+_vb_exe_is() {
+        [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]
+}
+
+# vb_reap PID: wait for PID (a child of this shell that has exited), drop
+# it from VB_PIDS and print its exit status.
+vb_reap() {
+        local rc=0
+        wait "$1" 2>/dev/null || rc=$?
+        _vb_forget_pid "$1"
+        printf '%s\n' "$rc"
 }
 
 # vb_dpkg ROOT ARGS...: dpkg against ROOT: --root sets both the install dir
@@ -574,6 +666,20 @@ vb_daemon_alive() {
         [ -n "$VB_DAEMON_PID" ] && ! _vb_pid_gone "$VB_DAEMON_PID"
 }
 
+# vb_wait_daemon_died [SECONDS]: wait (default 10 s) for the daemon to exit
+# by itself (a crash, a fault injection), reap it and set VB_DAEMON_RC to
+# its exit status (128+N for signal N); fails the test if it still runs.
+vb_wait_daemon_died() {
+        [ -n "$VB_DAEMON_PID" ] || vb_fail "vb_wait_daemon_died: no daemon running"
+        local pid=$VB_DAEMON_PID
+        vb_wait_for -t "${1:-10}" _vb_pid_gone "$pid" ||
+                vb_fail "vendorband (pid $pid) still runs after ${1:-10} s"
+        VB_DAEMON_RC=0
+        wait "$pid" || VB_DAEMON_RC=$?
+        _vb_forget_pid "$pid"
+        VB_DAEMON_PID=
+}
+
 # vb_stop_daemon: SIGTERM the daemon, wait (10 s at most) for it to exit and
 # fail the test unless it exited with status 0.
 vb_stop_daemon() {
@@ -608,4 +714,40 @@ vb_has_finding() {
         shift 2
         "$VB_CTL" --root "$root" --json findings 2>"$VB_TMP/has-finding.err" >"$VB_TMP/has-finding.json" || { cat "$VB_TMP/has-finding.err" >&2; return 1; }
         jq -e "$@" "any(.findings[]; $filter)" "$VB_TMP/has-finding.json" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- faults, load, security
+
+# vb_set_conf ROOT KEY VALUE: set `KEY = VALUE;` in ROOT/etc/vendorban/vendorban.conf
+# (VALUE is libconfig text: 2, "\"audit\"", [ "/opt" ]); the line is
+# replaced if present, appended otherwise.
+vb_set_conf() {
+        local conf=$1/etc/vendorban/vendorban.conf key=$2 value=$3
+        if grep -Eq "^$key = " "$conf"; then
+                local tmp=$conf.tmp
+                awk -v k="$key" -v v="$value" '$1 == k && $2 == "=" { print k " = " v ";"; next } { print }' \
+                        "$conf" >"$tmp" && mv "$tmp" "$conf"
+        else
+                printf '%s = %s;\n' "$key" "$value" >>"$conf"
+        fi
+        grep -Fqx "$key = $value;" "$conf" || vb_fail "vb_set_conf: could not set $key in $conf"
+}
+
+# vb_daemon_log_has ERE: true if the daemon's stdout/stderr (VB_DAEMON_LOG)
+# has a line matching ERE (for vb_wait_for).
+vb_daemon_log_has() {
+        [ -n "$VB_DAEMON_LOG" ] && grep -Eq -- "$1" "$VB_DAEMON_LOG"
+}
+
+# vb_journal_grep ERE ARGS...: true if an entry matching ARGS has a MESSAGE
+# matching ERE (case-insensitive), e.g. vb_journal_grep 'busy|locked' -u vendorband.
+vb_journal_grep() {
+        local re=$1
+        shift
+        vb_journal_query -o cat "$@" | grep -Eiq -- "$re"
+}
+
+# vb_daemon_alive_or_fail WHAT: fail (with WHAT) if the daemon has exited.
+vb_daemon_alive_or_fail() {
+        vb_daemon_alive || vb_fail "vendorband died: $1"
 }

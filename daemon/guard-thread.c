@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The exec guard's thread: read fanotify events, decide each one under the
+ * policy lock, write the answer at once, and only then gather what the
+ * journal entry needs and queue it for the loop. It never blocks on the
+ * loop or on logging, and every fault turns into an allow. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "engine.h"
+#include "glob.h"
+#include "guard-internal.h"
+#include "journal.h"
+
+/* Never denied, whatever a ban says: the package managers (a wrong sha256
+ * in a ban must not take away the tools that fix it). */
+static const char *const never_deny[] = {
+        "/usr/bin/dpkg*", "/usr/bin/apt*", "/usr/lib/apt/**", "/usr/lib/dpkg/**",
+        "/usr/sbin/vendorband", "/usr/bin/vendorbanctl",
+};
+
+struct verdict {
+        bool would_deny, deny, fault;
+        char host_path[PATH_MAX];
+        const char *path;               /* inside the root (points into host_path) */
+        char sha256[65];
+        char ban[64];
+        char indicators[256];
+        pid_t ppid;
+        char comm[32];
+};
+
+static bool is_never_denied(const struct vb_guard *g, const struct verdict *v) {
+        if (g->self_exe && strcmp(v->host_path, g->self_exe) == 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(never_deny); i++)
+                if (glob_match_path(never_deny[i], v->path))
+                        return true;
+        return false;
+}
+
+/* "PID (COMM) S PPID ...": comm may hold spaces and parentheses. */
+static int read_stat(pid_t pid, char *comm, size_t comm_size, pid_t *ret_ppid) {
+        char p[64], buf[512];
+        snprintf(p, sizeof p, "/proc/%d/stat", (int) pid);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return n < 0 ? -errno : -EIO;
+        buf[n] = '\0';
+        char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
+        int ppid;
+        if (!open_paren || !close_paren || close_paren < open_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+                return -EBADMSG;
+        snprintf(comm, comm_size, "%.*s", (int) (close_paren - open_paren - 1), open_paren + 1);
+        *ret_ppid = ppid;
+        return 0;
+}
+
+static const char *inside_root(const struct vb_guard *g, const char *host) {
+        if (g->root_len == 0)
+                return host;
+        if (strncmp(host, g->root, g->root_len) == 0 && host[g->root_len] == '/')
+                return host + g->root_len;
+        return NULL;
+}
+
+static int cmp_hash(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The content of the file: from the cache, or hashed (bounded in size and
+ * time) and cached. A fault is noted and the file is judged on its path. */
+static bool file_content(struct vb_guard *g, int fd, const struct stat *st, struct verdict *v,
+                         struct vb_file_content *ret) {
+        struct vb_file_key key = {
+                .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t) st->st_size,
+                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+        };
+        struct vb_file_key late_key;
+        struct vb_file_content late;
+
+        if (hasher_take_late(g->hasher, &late_key, &late))
+                (void) guard_cache_put(g->cache, &late_key, &late);
+        if (guard_cache_get(g->cache, &key, ret))
+                return true;
+        if (key.size > GUARD_HASH_MAX_SIZE) {
+                guard_log_fault(g, "file larger than 64 MiB, not hashed", v->host_path);
+                return false;
+        }
+        const struct vb_policy *p = g->policy;
+        int r = hasher_run(g->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, ret);
+        if (r < 0) {
+                v->fault = true;
+                guard_log_fault(g,
+                                r == -ETIMEDOUT ? "hashing took longer than 2 s"
+                                : r == -EBUSY   ? "the hasher is still busy with a slow file"
+                                : r == -ENOMEM  ? "out of memory"
+                                                : "cannot read the file",
+                                v->host_path);
+                return false;
+        }
+        if (guard_cache_put(g->cache, &key, ret) == -ENOMEM)
+                guard_log_fault(g, "out of memory for the hash cache", v->host_path);
+        return true;
+}
+
+/* Decide one exec (policy lock held). Cheap on the common path: a
+ * readlink, an fstat, a cache lookup and the engine's pattern matches. */
+static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev, struct verdict *v) {
+        char link[64];
+        struct stat st;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", ev->fd);
+        ssize_t n = readlink(link, v->host_path, sizeof v->host_path - 1);
+        if (n < 0 || fstat(ev->fd, &st) < 0) {
+                v->fault = true;
+                guard_log_fault(g, "cannot identify the file being executed", NULL);
+                return;
+        }
+        v->host_path[n] = '\0';
+        if (n > 10 && strcmp(v->host_path + n - 10, " (deleted)") == 0)
+                v->host_path[n - 10] = '\0';
+        v->path = inside_root(g, v->host_path);
+        if (!v->path || !S_ISREG(st.st_mode))
+                return; /* not the root's business */
+
+        struct vb_file_content c = {};
+        bool have = g->needs_content && file_content(g, ev->fd, &st, v, &c);
+        struct vb_file f = {
+                .path = v->path, .sha256 = have ? c.sha256 : NULL, .is_elf = have && c.is_elf,
+                .marker_hits = have ? c.marker_hits : 0, .first_seen = st.st_ctim.tv_sec,
+        };
+        struct vb_decision d;
+        engine_evaluate_file(g->policy, &f, now_sec(), &d);
+        if (have)
+                memcpy(v->sha256, c.sha256, sizeof v->sha256);
+        if (d.verdict == VB_VERDICT_BLOCK) {
+                v->would_deny = true;
+                snprintf(v->ban, sizeof v->ban, "%s", d.ban->id);
+                decision_format_indicators(&d, v->indicators, sizeof v->indicators);
+        } else if (have && g->n_qhashes > 0) {
+                const char *key = c.sha256;
+                if (bsearch(&key, g->qhashes, g->n_qhashes, sizeof *g->qhashes, cmp_hash)) {
+                        v->would_deny = true;
+                        snprintf(v->indicators, sizeof v->indicators, "quarantined:%s", c.sha256);
+                }
+        }
+        if (!v->would_deny)
+                return;
+        if (is_never_denied(g, v)) {
+                v->would_deny = false;
+                return;
+        }
+        /* Blocked by the policy: only now look at who asks. Our own process
+         * and its children are always allowed. */
+        if (read_stat((pid_t) ev->pid, v->comm, sizeof v->comm, &v->ppid) < 0)
+                snprintf(v->comm, sizeof v->comm, "?");
+        if (ev->pid == g->self_pid || v->ppid == g->self_pid) {
+                v->would_deny = false;
+                return;
+        }
+        v->deny = g->policy->config.mode == VB_MODE_ENFORCE;
+}
+
+static void field(struct guard_log *l, size_t *n, const char *name, const char *value) {
+        if (*n < GUARD_LOG_FIELDS && value && value[0] && asprintf(&l->fields[*n], "%s=%s", name, value) >= 0)
+                (*n)++;
+}
+
+/* After the answer: who tried (the process, its executable and its
+ * parent), into a journal entry for the loop. */
+static void log_denial(struct vb_guard *g, pid_t pid, const struct verdict *v) {
+        char exe_link[64], exe[PATH_MAX] = "", pcomm[32] = "", pidbuf[16], ppidbuf[16];
+        pid_t pppid;
+
+        snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", (int) pid);
+        ssize_t n = readlink(exe_link, exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        if (v->ppid > 0 && read_stat(v->ppid, pcomm, sizeof pcomm, &pppid) < 0)
+                pcomm[0] = '\0';
+        snprintf(pidbuf, sizeof pidbuf, "%d", (int) pid);
+        snprintf(ppidbuf, sizeof ppidbuf, "%d", (int) v->ppid);
+
+        struct guard_log *l = calloc(1, sizeof *l);
+        if (!l)
+                return;
+        l->message_id = VB_MID_EXEC_DENIED;
+        l->priority = v->deny ? LOG_ERR : LOG_WARNING;
+        if (asprintf(&l->message,
+                     "%s execution of %s (%s%s%s): matched %s. Tried by process %d (%s, %s), parent %d (%s).",
+                     v->deny ? "Denied" : "Would deny (audit mode)", v->path, v->ban[0] ? "ban " : "quarantined content",
+                     v->ban, v->deny ? "" : "; allowed, as the mode is audit", v->indicators, (int) pid, v->comm,
+                     exe[0] ? exe : "?", (int) v->ppid, pcomm[0] ? pcomm : "?") < 0) {
+                free(l);
+                return;
+        }
+        size_t k = 0;
+        field(l, &k, "VENDORBAN_PATH", v->path);
+        field(l, &k, "VENDORBAN_SHA256", v->sha256);
+        field(l, &k, "VENDORBAN_BAN", v->ban);
+        field(l, &k, "VENDORBAN_INDICATOR", v->indicators);
+        field(l, &k, "VENDORBAN_VERDICT", "block");
+        field(l, &k, "VENDORBAN_ACTION", v->deny ? "exec-denied" : "would-deny-exec");
+        field(l, &k, "VENDORBAN_PID", pidbuf);
+        field(l, &k, "VENDORBAN_COMM", v->comm);
+        field(l, &k, "VENDORBAN_EXE", exe);
+        field(l, &k, "VENDORBAN_PPID", ppidbuf);
+        field(l, &k, "VENDORBAN_PARENT_COMM", pcomm);
+        guard_log_push(g, l);
+}
+
+static void answer(struct vb_guard *g, int fd, uint32_t response) {
+        struct fanotify_response r = { .fd = fd, .response = response };
+        ssize_t k;
+
+        do
+                k = write(g->fan_fd, &r, sizeof r);
+        while (k < 0 && errno == EINTR);
+        /* ENOENT: the kernel no longer waits for it (the fd was closed
+         * under us at stop): nothing to do. */
+}
+
+static void handle_event(struct vb_guard *g, const struct fanotify_event_metadata *ev) {
+        if (ev->mask & FAN_Q_OVERFLOW) {
+                /* The kernel allowed what it could not queue. */
+                g->overflows++;
+                guard_log_fault(g, "the fanotify queue overflowed (the kernel allowed the execs it dropped)", NULL);
+                return;
+        }
+        if (ev->fd < 0)
+                return;
+        if (!(ev->mask & FAN_OPEN_EXEC_PERM)) {
+                close(ev->fd);
+                return;
+        }
+
+        struct verdict v = {};
+        g->events++;
+        pthread_mutex_lock(&g->policy_lock);
+        if (g->policy)
+                decide(g, ev, &v);
+        pthread_mutex_unlock(&g->policy_lock);
+        answer(g, ev->fd, v.deny ? FAN_DENY : FAN_ALLOW);
+        close(ev->fd);
+
+        if (v.would_deny) {
+                g->denied += v.deny;
+                log_denial(g, (pid_t) ev->pid, &v);
+        }
+}
+
+void *guard_thread(void *userdata) {
+        struct vb_guard *g = userdata;
+        struct pollfd p[2] = { { .fd = g->fan_fd, .events = POLLIN }, { .fd = g->stop_fd, .events = POLLIN } };
+        char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+
+        for (;;) {
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        /* Never leave the loop while the fd is open:
+                         * the kernel would wait for our answers. */
+                        guard_log_fault(g, "poll() on the fanotify fd failed, retrying", NULL);
+                        (void) poll(NULL, 0, 10);
+                        continue;
+                }
+                if (p[1].revents)
+                        break;
+                for (;;) {
+                        ssize_t n = read(g->fan_fd, buf, sizeof buf);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0) {
+                                if (n < 0 && errno != EAGAIN)
+                                        guard_log_fault(g, "reading fanotify events failed", NULL);
+                                break;
+                        }
+                        const struct fanotify_event_metadata *ev = (const void *) buf;
+                        for (; FAN_EVENT_OK(ev, n); ev = FAN_EVENT_NEXT(ev, n))
+                                handle_event(g, ev);
+                }
+        }
+        return NULL;
+}
