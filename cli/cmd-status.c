@@ -21,7 +21,38 @@ struct status {
         bool compiled;                  /* the ledger holds a compiled policy */
         struct vb_policy_info info;
         size_t packages, files, findings;
+        /* prevention */
+        char guard[512];                /* the daemon's guard status line; "" if none */
+        bool hook_installed;
+        char *hook_path;
 };
+
+#define APT_HOOK_SNIPPET "/etc/apt/apt.conf.d/50vendorban"
+
+/* The exec guard's state as the running daemon wrote it, and whether APT
+ * will call our hook (its snippet is in apt.conf.d and names apt-hook). */
+static void prevention_probe(const char *root, struct status *s) {
+        _cleanup_free_ char *guard = path_under_root(root, "/run/vendorban/guard");
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[512];
+
+        if (s->running && guard && (f = fopen(guard, "re")) && fgets(s->guard, sizeof s->guard, f))
+                s->guard[strcspn(s->guard, "\n")] = '\0';
+        if (f)
+                fclose(TAKE_PTR(f));
+
+        s->hook_path = path_under_root(root, APT_HOOK_SNIPPET);
+        f = s->hook_path ? fopen(s->hook_path, "re") : NULL;
+        while (f && fgets(line, sizeof line, f))
+                if (line[strspn(line, " \t")] != '#' && line[strspn(line, " \t")] != '/' && strstr(line, "apt-hook"))
+                        s->hook_installed = true;
+}
+
+static const char *guard_state(const struct status *s) {
+        if (!s->running || !s->guard[0])
+                return "unknown";
+        return strncmp(s->guard, "active", 6) == 0 ? "active" : "off";
+}
 
 /* Running if the pid file names a live process whose comm is vendorband. */
 static void daemon_probe(const char *root, struct status *s) {
@@ -113,6 +144,16 @@ static void print_json(const struct status *s) {
         json_kv_uint(&j, "files", s->files);
         json_kv_uint(&j, "findings", s->findings);
         json_object_end(&j);
+        json_key(&j, "exec_guard");
+        json_object_begin(&j);
+        json_kv_string(&j, "state", guard_state(s));
+        json_kv_string(&j, "detail", s->guard[0] ? s->guard : NULL);
+        json_object_end(&j);
+        json_key(&j, "apt_hook");
+        json_object_begin(&j);
+        json_kv_bool(&j, "installed", s->hook_installed);
+        json_kv_string(&j, "snippet", APT_HOOK_SNIPPET);
+        json_object_end(&j);
         json_kv_string(&j, "database", s->db);
         json_kv_bool(&j, "database_exists", s->db_exists);
         json_object_end(&j);
@@ -130,6 +171,9 @@ static void print_human(const struct status *s) {
         else
                 printf("daemon:    not running\n");
         printf("mode:      %s\n", p ? mode_to_string(p->config.mode) : "unknown (policy broken)");
+        printf("guard:     %s\n", s->running && s->guard[0] ? s->guard : "unknown (vendorband not running)");
+        printf("apt hook:  %s\n", s->hook_installed ? "installed (" APT_HOOK_SNIPPET ")"
+                                                     : "not installed (no " APT_HOOK_SNIPPET ")");
         if (p)
                 printf("policy:    %zu bans, %zu indicators, digest %s\n", p->n_bans, cli_policy_indicators(p),
                        p->digest);
@@ -162,6 +206,7 @@ int cmd_status(const struct vb_cli *cli, int argc, char **argv) {
                 return CLI_EXIT_ERROR;
         s.policy = p;
         daemon_probe(cli->root, &s);
+        prevention_probe(cli->root, &s);
 
         r = ledger_probe(&s);
         if (r != 0)
@@ -171,5 +216,6 @@ int cmd_status(const struct vb_cli *cli, int argc, char **argv) {
         else
                 print_human(&s);
         free(s.db);
+        free(s.hook_path);
         return ret;
 }

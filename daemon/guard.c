@@ -161,7 +161,8 @@ static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_
         bool content = p->n_markers > 0 || qhashes->n > 0;
         for (size_t i = 0; i < p->n_bans && !content; i++)
                 content = p->bans[i].match[VB_IND_SHA256].n > 0;
-        qsort(qhashes->v, qhashes->n, sizeof *qhashes->v, cmp_str);
+        if (qhashes->n > 1)
+                qsort(qhashes->v, qhashes->n, sizeof *qhashes->v, cmp_str);
 
         pthread_mutex_lock(&g->policy_lock);
         struct vb_strv old = { .v = g->qhashes, .n = g->n_qhashes };
@@ -179,6 +180,15 @@ static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_
 }
 
 /* ---------------------------------------------------------------- start and stop */
+
+/* Is path (not followed if a symlink) the root of a mount? */
+static bool is_mount_root(const char *path) {
+        struct statx stx;
+
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0 || !S_ISDIR(stx.stx_mode))
+                return false;
+        return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
 
 static int pick_mounts(struct vb_guard *g, const char *root, const struct vb_policy *p) {
         const char *env = getenv(VB_GUARD_MOUNTS_ENV);
@@ -199,6 +209,11 @@ static int pick_mounts(struct vb_guard *g, const char *root, const struct vb_pol
                 _cleanup_free_ char *host = path_under_root(root, in);
                 if (!host)
                         return -ENOMEM;
+                /* Under --root (tests, a mounted image) only mounts of the
+                 * root's own are marked, never the host's mount that
+                 * happens to hold the directory. */
+                if (g->root_len > 0 && !is_mount_root(host))
+                        continue;
                 if (!strv_contains(&g->mounts, host) && strv_push(&g->mounts, host) < 0)
                         return -ENOMEM;
         }
@@ -318,7 +333,7 @@ static void guard_off(struct vb_guard *g, const char *root, int r) {
         guard_close(g);
         snprintf(text, sizeof text, "off: %s",
                  kernel_refuses(r) ? "the kernel refuses fanotify exec permission events"
-                 : r == -ENOENT    ? "none of the mounts to guard exists"
+                 : r == -ENOENT    ? "no mount to guard (under --root, only mounts inside the root are guarded)"
                                    : "cannot start");
         snprintf(text + strlen(text), sizeof text - strlen(text), " (%s)", strerror(-r));
         free(g->off_reason);

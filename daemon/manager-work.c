@@ -94,7 +94,17 @@ static int on_decision(const struct vb_scan_item *item, void *userdata) {
         }
         if (is_new)
                 w->m->findings_new++;
+        if (item->decision->verdict == VB_VERDICT_BLOCK && w->m->policy->config.mode == VB_MODE_ENFORCE)
+                w->m->guard_stale = true;
         return 0;
+}
+
+/* The exec guard denies quarantined content by hash: tell it what is new. */
+static void refresh_guard(struct vb_manager *m) {
+        if (!m->guard_stale)
+                return;
+        m->guard_stale = false;
+        (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
 }
 
 static struct vb_scan_options scan_options(struct vb_manager *m, struct vb_store *store, bool packages,
@@ -114,9 +124,9 @@ void manager_notify_status(struct vb_manager *m) {
                    (unsigned long long) m->findings_new);
 }
 
-int manager_full_scan(struct vb_manager *m, const char *why) {
+static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         struct work_ctx w = { .m = m, .store = work_store(m) };
-        struct vb_scan_options o = scan_options(m, w.store, true, true);
+        struct vb_scan_options o = scan_options(m, w.store, true, files);
         struct vb_scan_stats st = {};
         struct vb_diag diag = {};
         char pk[32], fl[32];
@@ -134,8 +144,13 @@ int manager_full_scan(struct vb_manager *m, const char *why) {
                       "%.2fs%s%s.",
                       why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
                       st.flagged, st.blocked, st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        refresh_guard(m);
         manager_notify_status(m);
         return r;
+}
+
+int manager_full_scan(struct vb_manager *m, const char *why) {
+        return scan_pass(m, why, true);
 }
 
 static bool dpkg_is_running(struct vb_manager *m) {
@@ -203,6 +218,7 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
         }
         _cleanup_free_ struct vb_watch_event **v = rescan ? NULL : calloc(n ? n : 1, sizeof *v);
         if (rescan || !v) {
+                m->dpkg_dirty = true; /* dpkg may still be at work: read its database again when it is done */
                 (void) manager_full_scan(m, rescan ? "events were lost" : "out of memory for events");
                 goto finish;
         }
@@ -217,6 +233,7 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
                         continue;
                 switch (v[i]->kind) {
                 case VB_WATCH_PACKAGE:
+                        m->dpkg_dirty = true;
                         if (!probed)
                                 store = work_store(m), probed = true;
                         work_package(m, store, v[i]);
@@ -227,11 +244,14 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
                                 store = work_store(m), probed = true;
                         work_file(m, store, v[i]);
                         break;
-                case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters */
+                case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters; the settle pass the rest */
+                        m->dpkg_dirty = true;
+                        break;
                 case VB_WATCH_RESCAN:
                         break;
                 }
         }
+        refresh_guard(m);
         manager_notify_status(m);
 finish:
         while (list) {
@@ -283,7 +303,9 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         int64_t now = now_usec();
         bool hold = false;
 
-        if (dpkg_is_running(m)) {
+        bool dpkg_running = dpkg_is_running(m);
+
+        if (dpkg_running) {
                 if (m->deferred_since == 0)
                         m->deferred_since = now;
                 hold = now - m->deferred_since < DPKG_DEFER_MAX_USEC;
@@ -293,7 +315,15 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
 
         work_batch(m, pending_take(m, hold));
 
-        if (m->pending) {
+        /* A .list event can be missed or come too early (a queue overflow,
+         * or the package read while dpkg folds updates/ into status): once
+         * dpkg has let go of its lock, read the whole database once more. */
+        if (m->dpkg_dirty && !dpkg_running) {
+                m->dpkg_dirty = false;
+                (void) scan_pass(m, "dpkg finished", false);
+        }
+
+        if (m->pending || m->dpkg_dirty) {
                 uint64_t t;
                 sd_event_now(m->event, CLOCK_MONOTONIC, &t);
                 sd_event_source_set_time(s, t + DPKG_DEFER_STEP_USEC);

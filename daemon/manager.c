@@ -136,10 +136,16 @@ static int start_watcher(struct vb_manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(m->watch_source, "watcher");
-        if (watcher_failed_watches(m->watcher) > 0)
+        if (watcher_failed_watches(m->watcher) > 0 && m->policy->config.rescan_interval > 0)
                 journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
-                              "%u watch(es) could not be added (fs.inotify.max_user_watches?); the periodic "
-                              "rescan covers what is not watched.",
+                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
+                              "reached?); the periodic rescan every %u s covers what is not watched.",
+                              watcher_failed_watches(m->watcher), m->policy->config.rescan_interval);
+        else if (watcher_failed_watches(m->watcher) > 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
+                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
+                              "reached?) and rescan_interval is 0: what is not watched is not seen until a "
+                              "reload; set rescan_interval or raise the limit.",
                               watcher_failed_watches(m->watcher));
         return 0;
 }

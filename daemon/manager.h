@@ -36,9 +36,11 @@ struct vb_manager {
         struct vb_watch_event *pending_tail;
         int64_t deferred_since;                 /* file events held back while dpkg runs */
 
+        bool guard_stale;                       /* something was blocked: refresh the guard's quarantine set */
         uint64_t findings_new;
         uint64_t scans;
         int ledger_error;                       /* why the ledger cannot be written now; 0 if it can */
+        bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
 };
 
 int manager_new(const char *root, const char *config_path, struct vb_manager **ret);

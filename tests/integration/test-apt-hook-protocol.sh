@@ -10,6 +10,7 @@
 # over-long input and an unreadable .deb are errors that allow (the default)
 # or refuse (apt_hook_on_error = "refuse"); a broken policy allows. Audit
 # mode warns and lets kesl through. The hook never writes a ledger.
+# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 vb_require_root
 vb_require_programs ctl

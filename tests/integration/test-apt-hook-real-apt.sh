@@ -40,9 +40,10 @@ snippet=$VB_SOURCE_ROOT/policy/apt/50vendorban
 [ -f "$snippet" ] || vb_fail "missing $snippet"
 sed -e "s|/usr/sbin/vendorbanctl apt-hook|$VB_CTL --root $root apt-hook|" \
         -e "s|::/usr/sbin/vendorbanctl::|::$VB_CTL::|" "$snippet" >"$root/etc/apt/apt.conf.d/50vendorban"
-grep -q "Pre-Install-Pkgs::vendorban \"$VB_CTL --root $root apt-hook\";" "$root/etc/apt/apt.conf.d/50vendorban" &&
-        grep -q "DPkg::Tools::Options::$VB_CTL::Version \"3\";" "$root/etc/apt/apt.conf.d/50vendorban" ||
-        vb_fail "the snippet did not take the build paths"
+for want in "DPkg::Pre-Install-Pkgs::vendorban \"$VB_CTL --root $root apt-hook\";" \
+        "DPkg::Tools::Options::$VB_CTL::Version \"3\";"; do
+        grep -qF "$want" "$root/etc/apt/apt.conf.d/50vendorban" || vb_fail "the snippet lacks: $want"
+done
 export APT_CONFIG=$VB_TMP/apt.conf
 apt-config dump >"$VB_TMP/apt-config.dump" 2>&1 || { cat "$VB_TMP/apt-config.dump" >&2; vb_fail "apt-config dump failed"; }
 grep -q "^DPkg::Pre-Install-Pkgs::vendorban \"$VB_CTL --root $root apt-hook\";" "$VB_TMP/apt-config.dump" ||

@@ -56,6 +56,17 @@ vb_start_daemon "$root"
 vb_wait_for -t 5 grep -qx "active $g" "$root/run/vendorban/guard" ||
         { cat "$root/run/vendorban/guard" >&2 || true; vb_fail "the guard status is not 'active $g'"; }
 
+vb_step "vendorbanctl status reports the guard active, and the APT hook once its snippet is in place"
+[ "$("$VB_CTL" --root "$root" --json status | jq -r .exec_guard.state)" = active ] ||
+        vb_fail "status does not report the guard as active"
+[ "$("$VB_CTL" --root "$root" --json status | jq -r .apt_hook.installed)" = false ] ||
+        vb_fail "status reports an APT hook that is not installed"
+mkdir -p "$root/etc/apt/apt.conf.d"
+cp "$VB_SOURCE_ROOT/policy/apt/50vendorban" "$root/etc/apt/apt.conf.d/"
+[ "$("$VB_CTL" --root "$root" --json status | jq -r .apt_hook.installed)" = true ] ||
+        vb_fail "status does not report the installed APT hook"
+"$VB_CTL" --root "$root" status | grep -q "^guard: *active $g" || vb_fail "human status lacks the guard line"
+
 vb_step "$kesl (a banned path) fails with EPERM"
 vb_run "$root$kesl"
 [ "$VB_RC" -ne 0 ] || vb_fail "$kesl ran"

@@ -103,15 +103,24 @@ vm() {
         return "$rc"
 }
 
-# wait_booted: until systemctl is-system-running settles (bounded).
+# wait_booted: until systemctl is-system-running settles (bounded: 120 s).
+# Before systemd has its private socket, systemctl cannot connect at all.
 wait_booted() {
-        local state
-        state=$(timeout 120 nsenter --target "$INIT_PID" --mount --pid --cgroup --root --wd \
-                /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin systemctl is-system-running --wait 2>&1) || true
+        local state deadline=$(($(date +%s) + 120))
+        while :; do
+                state=$(timeout 120 nsenter --target "$INIT_PID" --mount --pid --cgroup --root --wd \
+                        /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+                        systemctl is-system-running --wait 2>&1) || true
+                case $state in
+                running|degraded|maintenance|stopping|offline) break ;;
+                esac
+                [ "$(date +%s)" -lt "$deadline" ] || break
+                sleep 0.2
+        done
         echo "systemctl is-system-running: $state"
         case $state in
         running) return 0 ;;
-        degraded) vm "systemctl --failed --no-pager"; return 0 ;;
+        degraded) vm "systemctl --failed --no-pager" || true; return 0 ;;
         *) return 1 ;;
         esac
 }

@@ -178,7 +178,20 @@ check "vendorbanctl status" "vendorbanctl status"
 check "man vendorband is installed" "ls /usr/share/man/man8/vendorband.8.gz /usr/share/man/man8/vendorbanctl.8.gz /usr/share/man/man5/vendorban.conf.5.gz /usr/share/man/man5/vendorban-ban.conf.5.gz"
 vm "systemd-analyze security --no-pager vendorband.service | tail -n 1" || true
 
-# Enforce.
+# Audit mode, the shipped default: a banned package is recorded, nothing
+# is changed. One copy of it also runs by hand, outside its unit.
+vm "dpkg -i /root/debs/kesl_12.1.0.1297_all.deb" || true
+check "systemd-run a second kesl by hand" "systemd-run --unit=kesl-by-hand /opt/kaspersky/kesl/bin/kesl infinity"
+if wait_until 30 "vendorbanctl findings | grep -q 'would-block.*kesl'"; then
+        ok "audit mode: kesl recorded as would-block"
+else
+        bad "audit mode: kesl not recorded within 30 s"
+fi
+check_out "vendorbanctl findings" "vendorbanctl findings" 'would-block +kesl'
+check "audit mode: the kesl binary is still there" "ls -l /opt/kaspersky/kesl/bin/kesl"
+check "audit mode: kesl.service still runs" "systemctl is-active kesl.service kesl-by-hand.service"
+
+# Enforce: the reload rescans and neutralises what is installed.
 check "switch to enforce mode" "sed -i 's/^mode = \"audit\";/mode = \"enforce\";/' /etc/vendorban/vendorban.conf && grep '^mode' /etc/vendorban/vendorban.conf"
 check "systemctl reload vendorband" "systemctl reload vendorband"
 if wait_until 20 "systemctl show -p StatusText --value vendorband | grep -q 'enforce mode'"; then
@@ -187,6 +200,17 @@ else
         bad "the status text never said enforce mode"
 fi
 vm "systemctl show -p StatusText vendorband" || true
+if wait_until 30 "test ! -e /opt/kaspersky/kesl/bin/kesl && ! systemctl is-active -q kesl.service kesl-by-hand.service"; then
+        ok "the installed kesl neutralised within 30 s of the reload"
+else
+        bad "the installed kesl not neutralised within 30 s of the reload"
+fi
+check_fails "no kesl process is left, in its unit or not" \
+        "systemctl is-active kesl.service kesl-by-hand.service; for p in /proc/[0-9]*; do readlink \$p/exe; done | grep kaspersky"
+check_out "the kesl process started by hand was killed by vendorband" \
+        "journalctl --no-pager -u vendorband VENDORBAN_PACKAGE=kesl -o verbose | grep -E '^ *VENDORBAN_ACTION='" \
+        'VENDORBAN_ACTION=(kill|stop-process)'
+check "the admin removes it" "dpkg --purge kesl"
 
 # The APT hook refuses the banned package before dpkg runs.
 check_fails "apt-get install ./kesl_12.1.0.1297_all.deb is refused" \
@@ -194,7 +218,7 @@ check_fails "apt-get install ./kesl_12.1.0.1297_all.deb is refused" \
 if grep -qi 'vendorban' <<<"$VM_OUT"; then ok "the refusal names vendorban"; else bad "the refusal names vendorban"; fi
 check_fails "kesl is not installed" "dpkg-query -W -f='\${Status}\n' kesl | grep -q 'install ok installed'"
 
-# dpkg, bypassing APT: the daemon neutralises it.
+# dpkg, bypassing APT: the daemon neutralises it as it lands.
 vm "dpkg -i /root/debs/kesl_12.1.0.1297_all.deb" || true
 if wait_until 30 "test ! -e /opt/kaspersky/kesl/bin/kesl && systemctl is-enabled kesl.service 2>/dev/null | grep -qx masked && ! systemctl is-active -q kesl.service"; then
         ok "kesl neutralised within 30 s"
@@ -208,16 +232,22 @@ check_out "kesl.service has no process" "systemctl show -p MainPID kesl.service"
 check_out "the binary is in the quarantine" "vendorbanctl quarantine list" '/opt/kaspersky/kesl/bin/kesl'
 check_out "the quarantined copy has mode 0" "ls -l /var/lib/vendorban/quarantine" '^-{10} '
 check_out "APT is pinned away from kesl" "cat /etc/apt/preferences.d/vendorban.pref" 'Pin-Priority: -1'
-check_out "vendorbanctl findings lists kesl" "vendorbanctl findings" 'kesl'
+check_out "vendorbanctl findings lists kesl" "vendorbanctl findings" 'blocked +kesl'
 check_out "journalctl -u vendorband VENDORBAN_BAN=kaspersky shows the entries" \
         "journalctl --no-pager -u vendorband VENDORBAN_BAN=kaspersky" 'kesl'
 check_out "the entry records the block in enforce mode" \
-        "journalctl --no-pager -u vendorband VENDORBAN_BAN=kaspersky VENDORBAN_PACKAGE=kesl -o verbose | grep -E 'VENDORBAN_(PACKAGE|VERDICT|ACTION|MODE)='" \
+        "journalctl --no-pager -u vendorband VENDORBAN_BAN=kaspersky VENDORBAN_PACKAGE=kesl -o verbose | grep -E '^ *VENDORBAN_(PACKAGE|VERDICT|ACTION|MODE)='" \
         'VENDORBAN_ACTION=blocked'
 check_out "journalctl -x shows the catalog text" \
-        "journalctl --no-pager -x -u vendorband VENDORBAN_BAN=kaspersky | head -n 40" \
+        "journalctl --no-pager -x -u vendorband VENDORBAN_BAN=kaspersky VENDORBAN_ACTION=blocked" \
         'vendorban found software covered by the ban'
 check_out "vendorbanctl explain kesl" "vendorbanctl explain kesl" 'block'
+
+# The exec guard: a copy of the quarantined binary elsewhere must not run.
+check "a copy of the kesl binary outside the watched paths" \
+        "dpkg-deb --fsys-tarfile /root/debs/kesl_12.1.0.1297_all.deb | tar -xOf - ./opt/kaspersky/kesl/bin/kesl > /root/kesl-copy && chmod 755 /root/kesl-copy"
+check_fails "the exec guard denies running it" "/root/kesl-copy 0"
+vm "journalctl --no-pager -u vendorband -n 3" || true
 
 # A benign package is left alone.
 check "dpkg -i acme-tool (benign)" "dpkg -i /root/debs/acme-tool_1.0_all.deb"
