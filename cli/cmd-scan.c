@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
@@ -228,6 +229,12 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         r = cli_policy_load(cli, &p);
         if (r != 0)
                 return r;
+        if (p->config.mode == VB_MODE_ENFORCE && geteuid() != 0) {
+                fputs("vendorbanctl: scan in enforce mode needs root (it stops processes, masks units and "
+                      "quarantines files); run it as root, or use a configuration with mode = \"audit\"\n",
+                      stderr);
+                return CLI_EXIT_ERROR;
+        }
         r = store_setup(cli, p, now, &store);
         if (r != 0)
                 return r;

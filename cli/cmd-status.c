@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
@@ -18,6 +19,7 @@ struct status {
         /* ledger */
         char *db;
         bool db_exists;
+        int db_error;                   /* it exists but cannot be read: negative errno */
         bool compiled;                  /* the ledger holds a compiled policy */
         struct vb_policy_info info;
         size_t packages, files, findings;
@@ -80,8 +82,16 @@ static int ledger_probe(struct status *s) {
         int r;
 
         r = cli_store_open_ro(s->db, &store);
-        if (r < 0)
+        if (r < 0) {
+                s->db_error = r;
+                s->db_exists = r != -ENOENT;
+                if ((r == -EACCES || r == -EPERM) && geteuid() != 0) {
+                        fprintf(stderr, "vendorbanctl: cannot read the ledger %s: %s (it is readable by root only: "
+                                "run 'vendorbanctl status' as root for the counts)\n", s->db, strerror(-r));
+                        return CLI_EXIT_ERROR;
+                }
                 return cli_error_errno(r, "failed to open the ledger %s", s->db);
+        }
         if (!store)
                 return 0;
         s->db_exists = true;
@@ -156,6 +166,7 @@ static void print_json(const struct status *s) {
         json_object_end(&j);
         json_kv_string(&j, "database", s->db);
         json_kv_bool(&j, "database_exists", s->db_exists);
+        json_kv_string(&j, "database_error", s->db_error < 0 ? strerror(-s->db_error) : NULL);
         json_object_end(&j);
         json_finish(&j);
 }
@@ -184,8 +195,15 @@ static void print_human(const struct status *s) {
                 printf("compiled:  %zu bans, %zu indicators, digest %s at %s%s\n", s->info.n_bans,
                        s->info.n_indicators, s->info.digest, when,
                        up_to_date(s) ? " (up to date)" : " (differs from the policy files)");
-        } else
+        } else if (s->db_error < 0)
+                printf("compiled:  unknown (the ledger cannot be read)\n");
+        else
                 printf("compiled:  never (run 'vendorbanctl scan' or start vendorband)\n");
+        if (s->db_error < 0) {
+                printf("database:  %s (cannot read: %s)\n", s->db, strerror(-s->db_error));
+                printf("findings:  unknown\n");
+                return;
+        }
         if (!s->db_exists) {
                 printf("database:  %s (missing: no scan yet)\n", s->db);
                 printf("findings:  none yet\n");

@@ -576,6 +576,8 @@ static int updates_apply(const char *admindir, struct vb_dpkg_db *db, struct vb_
                 }
                 if (r >= 0)
                         r = db_merge(db, &upd);
+                else if (r == -EINVAL)
+                        r = 0;  /* reported in diag; the rest of the database still counts */
                 for (size_t j = 0; j < upd.n; j++)
                         package_done(&upd.pkgs[j]);
                 free(upd.pkgs);

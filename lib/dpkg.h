@@ -31,7 +31,10 @@ struct vb_dpkg_db {
  * numeric order (a later stanza replaces the earlier one for the same
  * name and arch; no arch equals ""). Names in updates/ that are not all
  * digits (tmp.i) are ignored. admindir is a host path (root already applied).
- * -EINVAL with diag on bad content; -ENOENT (with diag) without status;
+ * A bad updates/ file (dpkg died writing it) is reported in diag and
+ * skipped: the result is 0 with the rest of the database, so the caller
+ * must look at diag. -EINVAL with diag on a bad status file; -ENOENT
+ * (with diag) without status;
  * -EAGAIN if an updates/ file vanished while reading (dpkg checkpointed
  * it into status): read again; other negative errno on I/O. */
 int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag);

@@ -129,10 +129,15 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
 
 /* dpkg may fold updates/ into status while we read: read again then. */
 static int read_db(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *diag) {
+        struct vb_diag attempt;
         int r = -EAGAIN;
 
-        for (unsigned i = 0; i < 5 && r == -EAGAIN; i++)
-                r = dpkg_db_read(admindir, ret, diag);
+        for (unsigned i = 0; i < 5 && r == -EAGAIN; i++) {
+                attempt = (struct vb_diag) {};
+                r = dpkg_db_read(admindir, ret, &attempt);
+        }
+        for (size_t i = 0; diag && i < attempt.n && i < VB_DIAG_MAX; i++)
+                diag_add(diag, attempt.items[i].file, attempt.items[i].line, "%s", attempt.items[i].message);
         return r;
 }
 
@@ -147,6 +152,7 @@ static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
 
         if (!admindir)
                 return -ENOMEM;
+        size_t errors_before = diag ? diag->n : 0;
         r = read_db(admindir, &db, diag);
         if (r < 0)
                 return r;
@@ -159,6 +165,8 @@ static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
         if (r >= 0 && c->o->store)
                 (void) store_packages_sweep(c->o->store, c->o->now);
         dpkg_db_free(db);
+        if (r >= 0 && diag && diag->n > errors_before)
+                r = -EINVAL; /* bad dpkg data, reported in diag; the rest was scanned */
         return r < 0 ? r : 0;
 }
 

@@ -10,8 +10,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The scratch directory (in /dev/shm if it can), created on first use and
- * removed at exit. */
+/* The scratch directory (under $FUZZ_SCRATCH, else /dev/shm if it can),
+ * created on first use and removed at exit. */
 const char *fuzz_dir(void);
 
 /* Write exactly size bytes to fuzz_dir()/relpath, creating parent

@@ -10,6 +10,7 @@
 vb_require_root
 vb_require_programs daemon ctl notify-listen
 vb_private_journal "$@"
+command -v sqlite3 >/dev/null || vb_skip "sqlite3 is not installed"
 
 root=$(vb_tmproot)
 vb_set_mode "$root" enforce
@@ -60,5 +61,25 @@ vb_daemon_alive_or_fail "with a 0777 quarantine directory"
 [ -f "$root/opt/kaspersky/kesl/bin/kesl-two" ] || vb_fail "kesl-two was moved into a 0777 quarantine"
 [ "$(stat -c %a "$qdir")" = 777 ] || vb_fail "vendorband changed the directory's mode silently"
 vb_stop_daemon
+
+vb_step "0700 again, with a symlink planted under the name the next file would get (its sha256) -> a victim file"
+chmod 0700 "$qdir"
+victim=$VB_TMP/victim
+printf 'victim\n' >"$victim"
+vsum=$(vb_sha256 "$victim")
+planted=/opt/kaspersky/kesl/bin/kesl-planted
+head -c 4096 /dev/urandom >"$VB_TMP/rand"
+cat /bin/true "$VB_TMP/rand" >"$root$planted"
+psha=$(vb_sha256 "$root$planted")
+ln -s "$victim" "$qdir/$psha"
+ln "$victim" "$qdir/$psha.1" 2>/dev/null || true   # and a hard link under the next name
+vb_run "$VB_CTL" --root "$root" scan
+[ "$(vb_sha256 "$victim")" = "$vsum" ] || vb_fail "the victim behind the planted symlink was overwritten"
+[ -L "$qdir/$psha" ] && [ "$(readlink "$qdir/$psha")" = "$victim" ] || vb_fail "the planted symlink was replaced"
+[ ! -e "$root$planted" ] || vb_fail "the planted-name file was not quarantined (under another name)"
+stored=$(sqlite3 "$root/var/lib/vendorban/vendorban.db" "SELECT stored_name FROM quarantine WHERE path = '$planted' AND state = 'quarantined'")
+[ -n "$stored" ] && [ "$stored" != "$psha" ] && [ "$stored" != "$psha.1" ] || vb_fail "stored under a planted name: '$stored'"
+[ "$(vb_sha256 "$qdir/$stored")" = "$psha" ] || vb_fail "the quarantined copy is not the file"
+printf '  quarantined as %s; the planted %s and %s.1 untouched\n' "$stored" "$psha" "$psha"
 
 vb_step "all checks passed"

@@ -11,6 +11,7 @@
 #               never the host's /dev, so no getty or udev reaches a real
 #               terminal or disk
 #   /run, /tmp  tmpfs
+# then it makes ROOT the namespace's root with pivot_root.
 set -eu
 R=$1
 
@@ -40,6 +41,14 @@ ln -s /proc/self/fd/2 "$R/dev/stderr"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
 
+# Make ROOT the root of this mount namespace (pivot_root, not chroot): a
+# chroot would leave the host's / as the namespace's root, and the kernel
+# would then name files seen across mount namespaces (a service's
+# /proc/PID/exe of another process) with the host path of ROOT in front.
+cd "$R"
+pivot_root . .
+umount -l .
+
 # container= tells systemd it is in a container (no hardware units).
-exec chroot "$R" /usr/bin/env -i container=vendorban-systest TERM=dumb \
+exec /usr/bin/env -i container=vendorban-systest TERM=dumb \
         /lib/systemd/systemd --system --log-target=console --show-status=no

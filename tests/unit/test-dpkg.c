@@ -429,17 +429,26 @@ START_TEST(test_dpkg_db_read_requires_status) {
 }
 END_TEST
 
-START_TEST(test_dpkg_db_read_bad_update) {
+START_TEST(test_dpkg_db_read_skips_a_bad_update_and_keeps_the_rest) {
         char *dir = tmpdir_make();
         struct vb_dpkg_db *db = NULL;
         struct vb_diag diag = {};
 
         write_file(dir, "status", status_text);
         write_file(dir, "updates/0001", "Package: kesl\nStatus: install ok installed\nVersion: 1\nVersion: 2\n");
-        ck_assert_int_eq(dpkg_db_read(dir, &db, &diag), -EINVAL);
-        ck_assert_ptr_null(db);
+        write_file(dir, "updates/0002", "Package: klnagent64\nStatus: install ok unpacked\nVersion: 15\n");
+        /* The bad journal entry is reported and skipped; the rest counts. */
+        ck_assert_int_eq(dpkg_db_read(dir, &db, &diag), 0);
+        ck_assert_ptr_nonnull(db);
+        ck_assert_uint_eq(diag.n, 1);
         ck_assert_uint_eq(diag.items[0].line, 4);
         ck_assert_ptr_nonnull(strstr(diag.items[0].file, "updates/0001"));
+        bool found = false;
+        for (size_t i = 0; i < db->n; i++)
+                found = found || strcmp(db->pkgs[i].name, "klnagent64") == 0;
+        ck_assert(found);
+        ck_assert_uint_gt(db->n, 1);
+        dpkg_db_free(db);
         tmpdir_remove(dir);
 }
 END_TEST
@@ -558,7 +567,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_dpkg_db_read_no_updates_dir);
         tcase_add_test(tc, test_dpkg_db_read_missing_status);
         tcase_add_test(tc, test_dpkg_db_read_requires_status);
-        tcase_add_test(tc, test_dpkg_db_read_bad_update);
+        tcase_add_test(tc, test_dpkg_db_read_skips_a_bad_update_and_keeps_the_rest);
         tcase_add_test(tc, test_dpkg_list_read);
         tcase_add_test(tc, test_dpkg_list_read_errors);
         tcase_add_test(tc, test_dpkg_list_name_parse);
