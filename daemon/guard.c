@@ -224,14 +224,22 @@ static bool kernel_refuses(int r) {
         return r == -EPERM || r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP || r == -EACCES;
 }
 
-/* Mark every chosen mount; keep the ones that exist, in g->mounts. */
+/* Mark the file system of every chosen mount; keep the ones that exist,
+ * in g->mounts. */
 static int mark_mounts(struct vb_guard *g) {
         struct vb_strv marked = {};
         int first_error = 0;
 
         for (size_t i = 0; i < g->mounts.n; i++) {
-                if (fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD,
-                                  g->mounts.v[i]) < 0) {
+                /* The whole file system, not the mount: under systemd the
+                 * service sees its own copies of the mounts (ProtectSystem=),
+                 * and a mount mark would only see execs through those. */
+                int r = fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+                                      g->mounts.v[i]);
+                if (r < 0 && errno == EINVAL) /* before Linux 4.20 */
+                        r = fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+                                          g->mounts.v[i]);
+                if (r < 0) {
                         if (errno != ENOENT && errno != ENOTDIR && first_error == 0)
                                 first_error = -errno;
                         continue;

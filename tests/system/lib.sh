@@ -67,8 +67,8 @@ boot() {
                         "$SYSTEST_DIR/boot-init.sh" "$R"
         ) >"$W/console.log" 2>&1 &
         BOOT_PID=$!
-        local i
-        for i in $(seq 1 100); do
+        local _
+        for _ in $(seq 1 100); do
                 INIT_PID=$(awk '{print $1}' "/proc/$BOOT_PID/task/$BOOT_PID/children" 2>/dev/null)
                 if [ -n "$INIT_PID" ] && [[ "$(readlink "/proc/$INIT_PID/exe" 2>/dev/null)" == */lib/systemd/systemd ]]; then
                         return 0
@@ -135,8 +135,8 @@ teardown() {
                                 /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
                                 systemctl poweroff >/dev/null 2>&1 || true
                 fi
-                local i
-                for i in $(seq 1 300); do
+                local _
+                for _ in $(seq 1 300); do
                         kill -0 "$BOOT_PID" 2>/dev/null || break
                         sleep 0.1
                 done
@@ -148,9 +148,17 @@ teardown() {
                 wait "$BOOT_PID" 2>/dev/null || true
         fi
         BOOT_PID=
-        if [ -n "$CGROUP" ] && [ -d "$CGROUP" ]; then
+        # The last processes of the namespace may take a moment to be
+        # reaped: until then their cgroups cannot be removed (EBUSY).
+        local try
+        for try in $(seq 1 50); do
+                [ -n "$CGROUP" ] && [ -d "$CGROUP" ] || break
                 find "$CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null || true
-                [ -d "$CGROUP" ] && loud "could not remove the cgroup $CGROUP"
+                [ -d "$CGROUP" ] || break
+                [ "$try" -lt 50 ] && sleep 0.1
+        done
+        if [ -n "$CGROUP" ] && [ -d "$CGROUP" ]; then
+                loud "could not remove the cgroup $CGROUP"
         fi
         CGROUP=
 }
