@@ -13,6 +13,9 @@ fixture_kesl() {
         rm -rf "$d"
         mkdir -p "$d/DEBIAN" "$d/opt/kaspersky/kesl/bin" "$d/lib/systemd/system"
         cp "$2" "$d/opt/kaspersky/kesl/bin/kesl"
+        # Content of its own: quarantined content is denied by its sha256
+        # everywhere, and the guest's sleep must keep working.
+        printf '\nvendorban system test: fake kesl\n' >>"$d/opt/kaspersky/kesl/bin/kesl"
         chmod 0755 "$d/opt/kaspersky/kesl/bin/kesl"
         cat >"$d/lib/systemd/system/kesl.service" <<'EOF'
 [Unit]

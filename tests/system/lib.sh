@@ -29,8 +29,11 @@ rootfs_make() {
         local key cache
         key=$(printf '%s %s %s' "$SUITE" "$MIRROR" "$include" | sha256sum | cut -c1-16)
         cache="$W/cache/rootfs-$SUITE-$key.tar"
-        rm -rf "$R"
+        rootfs_remove || return 1
         mkdir -p "$R" "$W/cache"
+        # Its own file system: vendorband's exec guard marks whole file
+        # systems, and must see only the guest's, never the host's.
+        mount -t tmpfs -o size=4g,mode=0755 vendorban-systest "$R" || return 1
         if [ -f "$cache" ]; then
                 say "root file system from the cache of this work directory ($cache)"
                 tar -C "$R" -xf "$cache"
@@ -165,6 +168,9 @@ teardown() {
 
 # rootfs_remove: delete R, but only once nothing is mounted below it.
 rootfs_remove() {
+        if mountpoint -q "$R"; then
+                umount "$R" || umount -l "$R" || true
+        fi
         if findmnt -rn -o TARGET | grep -q "^$R\(/\|$\)"; then
                 loud "something is still mounted under $R: leaving it"
                 return 1
