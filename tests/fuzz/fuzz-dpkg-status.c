@@ -52,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r = dpkg_db_read(fuzz_dir(), &db, diag);
         fuzz_assert(r == 0 || r == -EINVAL || r == -ENOMEM);
         if (r == 0) {
-                fuzz_assert(db && diag->n == 0);
+                /* diag may name bad updates/ files: those were skipped */
+                fuzz_assert(db);
                 check_db(db);
         } else
                 fuzz_assert(!db && diag->n > 0);
