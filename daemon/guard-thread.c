@@ -27,6 +27,8 @@ static const char *const never_deny[] = {
 
 struct verdict {
         bool would_deny, deny, fault;
+        bool settled;                   /* allowed for what the file is: may be remembered */
+        struct stat st;                 /* the file as decided on */
         char host_path[PATH_MAX];
         const char *path;               /* inside the root (points into host_path) */
         char sha256[65];
@@ -136,6 +138,7 @@ static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev,
 
         struct vb_file_content c = {};
         bool have = g->needs_content && file_content(g, ev->fd, &st, v, &c);
+        v->st = st;
         struct vb_file f = {
                 .path = v->path, .sha256 = have ? c.sha256 : NULL, .is_elf = have && c.is_elf,
                 .marker_hits = have ? c.marker_hits : 0, .first_seen = st.st_ctim.tv_sec,
@@ -155,8 +158,12 @@ static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev,
                         snprintf(v->indicators, sizeof v->indicators, "quarantined:%s", c.sha256);
                 }
         }
-        if (!v->would_deny)
+        if (!v->would_deny) {
+                /* Settled only if the whole answer is known: its content
+                 * was looked at whenever the policy needs content. */
+                v->settled = !v->fault && (have || !g->needs_content);
                 return;
+        }
         if (is_never_denied(g, v)) {
                 v->would_deny = false;
                 return;
@@ -230,6 +237,24 @@ static void answer(struct vb_guard *g, int fd, uint32_t response) {
          * under us at stop): nothing to do. */
 }
 
+/* A file allowed as it is gets an ignore mark on its inode: its next
+ * executions cost nothing until it is modified (the kernel then drops the
+ * mark) or the policy or the quarantine changes (guard.c flushes every
+ * mark). A file modified between the decision and the mark loses it again.
+ * A rename keeps the mark: the watcher sees the rename into a watched path
+ * and the daemon evaluates the file there. */
+static void remember_allowed(struct vb_guard *g, int fd, const struct stat *decided) {
+        struct stat now;
+
+        if (fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd, NULL) < 0)
+                return;
+        if (fstat(fd, &now) < 0 || now.st_size != decided->st_size ||
+            now.st_mtim.tv_sec != decided->st_mtim.tv_sec || now.st_mtim.tv_nsec != decided->st_mtim.tv_nsec ||
+            now.st_ctim.tv_sec != decided->st_ctim.tv_sec || now.st_ctim.tv_nsec != decided->st_ctim.tv_nsec)
+                (void) fanotify_mark(g->fan_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd,
+                                     NULL);
+}
+
 static void handle_event(struct vb_guard *g, const struct fanotify_event_metadata *ev) {
         if (ev->mask & FAN_Q_OVERFLOW) {
                 /* The kernel allowed what it could not queue. */
@@ -251,6 +276,8 @@ static void handle_event(struct vb_guard *g, const struct fanotify_event_metadat
                 decide(g, ev, &v);
         pthread_mutex_unlock(&g->policy_lock);
         answer(g, ev->fd, v.deny ? FAN_DENY : FAN_ALLOW);
+        if (v.settled)
+                remember_allowed(g, ev->fd, &v.st);
         close(ev->fd);
 
         if (v.would_deny) {

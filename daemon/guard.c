@@ -174,6 +174,11 @@ static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_
                 guard_cache_clear(g->cache);
                 memcpy(g->markers_digest, p->markers_digest, sizeof g->markers_digest);
         }
+        /* Files allowed under the old policy carry ignore marks (see
+         * guard-thread.c): drop them all, so each is asked about again. The
+         * file system marks stay. */
+        if (g->fan_fd >= 0)
+                (void) fanotify_mark(g->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
         pthread_mutex_unlock(&g->policy_lock);
         *qhashes = (struct vb_strv) {};
         strv_clear(&old);

@@ -105,6 +105,27 @@ vb_expect_rc 0
 printf '  2000 execs in %d ms\n' $((($(vb_now_usec) - start) / 1000))
 vb_daemon_alive || vb_fail "vendorband died"
 
+vb_step "an allowed binary is remembered until it changes: rewritten with banned content, it is denied"
+# The guard put an ignore mark on $benign after allowing it; a write drops it.
+cp "$root$agent" "$root$benign"
+vb_run "$root$benign"
+vb_expect_rc 126
+grep -q "Operation not permitted" "$VB_ERR" || { vb_show_last; vb_fail "$benign was not denied with EPERM after it changed"; }
+
+vb_step "a reload forgets what was remembered: a binary banned by the new policy is denied"
+other=/usr/local/bin/other
+cp /bin/true "$root$other"
+printf 'vendorban test: other %s\n' "$RANDOM$RANDOM" >>"$root$other"
+vb_run "$root$other"
+vb_expect_rc 0
+other_sha=$(vb_sha256 "$root$other")
+sed -i -E "s|\"$agent_sha\"|\"$agent_sha\", \"$other_sha\"|" "$root/etc/vendorban/bans.d/kaspersky.conf"
+grep -q "$other_sha" "$root/etc/vendorban/bans.d/kaspersky.conf" || vb_fail "could not add the second sha256"
+kill -HUP "$VB_DAEMON_PID"
+vb_wait_for -t 10 vb_journal_has MESSAGE_ID="$VB_MID_POLICY_LOADED" -g "reloaded" || vb_fail "no reload"
+vb_run "$root$other"
+vb_expect_rc 126
+
 vb_step "reload into audit mode: the banned binary runs, and a 'would deny' entry is logged"
 vb_set_mode "$root" audit
 kill -HUP "$VB_DAEMON_PID"
