@@ -342,13 +342,17 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         if (!m->pending)
                 return 0;
 
-        if (m->debounce_timer) {
-                r = sd_event_source_get_enabled(m->debounce_timer, &enabled);
-                if (r >= 0 && enabled != SD_EVENT_OFF)
-                        return 0; /* already armed: the burst joins the batch */
-        }
         sd_event_now(m->event, CLOCK_MONOTONIC, &t);
         t += (uint64_t) m->policy->config.debounce_ms * 1000;
+        if (m->debounce_timer) {
+                uint64_t armed = 0;
+                r = sd_event_source_get_enabled(m->debounce_timer, &enabled);
+                if (r >= 0 && enabled != SD_EVENT_OFF && sd_event_source_get_time(m->debounce_timer, &armed) >= 0 &&
+                    armed <= t)
+                        return 0; /* already armed: the burst joins the batch */
+                /* Not armed, or armed later (file events held back while
+                 * dpkg runs): new events get the debounce delay, no more. */
+        }
         if (!m->debounce_timer) {
                 r = sd_event_add_time(m->event, &m->debounce_timer, CLOCK_MONOTONIC, t, 1000, on_debounce, m);
                 if (r < 0) {
