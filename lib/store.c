@@ -495,7 +495,8 @@ int store_open(const char *path, bool read_only, struct vb_store **ret) {
                 return -ENOMEM;
         s->read_only = read_only;
 
-        flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        /* One connection per thread (store.h): no SQLite mutexes needed. */
+        flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         rc = sqlite3_open_v2(path, &s->db, flags, NULL);
         if (!s->db)
                 r = store_failf(s, -ENOMEM, "out of memory opening %s", path);
