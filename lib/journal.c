@@ -127,6 +127,8 @@ int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const 
         fields_add(&fs, "VENDORBAN_ENTITY", ban->entities.n > 0 ? ban->entities.v[0] : NULL);
         fields_add(&fs, "VENDORBAN_AUTHORITY", ban->authority);
         fields_add(&fs, "VENDORBAN_SUBJECT", f->subject);
+        /* The package's name or the file's path: always set, for the catalog. */
+        fields_add(&fs, "VENDORBAN_OBJECT", f->package ? f->package : f->path);
         fields_add(&fs, "VENDORBAN_PACKAGE", f->package);
         fields_add(&fs, "VENDORBAN_VERSION", f->version);
         fields_add(&fs, "VENDORBAN_ARCH", f->arch);
