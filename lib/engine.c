@@ -126,7 +126,7 @@ static bool phase_applies(const struct vb_phase *ph, int64_t installed_at, int64
 }
 
 /* Turn a candidate's matches into its verdict: exempt -> allow; otherwise the
- * strongest applicable phase (the first one on ties), or allow with no phase
+ * strongest applicable phase (the most recent one on ties), or allow with no phase
  * when none is in force. */
 static void ban_decide(const struct vb_ban *b, bool exempt, int64_t installed_at, int64_t now,
                        struct vb_decision *d) {
@@ -142,7 +142,8 @@ static void ban_decide(const struct vb_ban *b, bool exempt, int64_t installed_at
 
                 if (!phase_applies(ph, installed_at, now))
                         continue;
-                if (!d->phase || ph->action > d->verdict) {
+                /* On ties the phase in force most recently says best why. */
+                if (!d->phase || ph->action > d->verdict || (ph->action == d->verdict && ph->from > d->phase->from)) {
                         d->phase = ph;
                         d->verdict = ph->action;
                 }

@@ -474,10 +474,10 @@ START_TEST(test_engine_phase_all_blocked_after_updates_end) {
         eval_kesl(p, "2024-07-01", "2024-09-29", &d);
         ck_assert_int_eq(d.verdict, VB_VERDICT_BLOCK);
         ck_assert_ptr_eq(d.phase, &p->bans[0].phases[2]);
-        /* New install after both: the first strongest phase wins the tie. */
+        /* New install after both: the most recent strongest phase wins the tie. */
         eval_kesl(p, "2024-10-01", "2024-10-01", &d);
         ck_assert_int_eq(d.verdict, VB_VERDICT_BLOCK);
-        ck_assert_ptr_eq(d.phase, &p->bans[0].phases[0]);
+        ck_assert_ptr_eq(d.phase, &p->bans[0].phases[2]);
         policy_destroy(p);
 }
 END_TEST
@@ -736,12 +736,30 @@ START_TEST(test_engine_format_indicators_exact_fit) {
 }
 END_TEST
 
+START_TEST(test_engine_phase_ties_cite_the_most_recent_phase) {
+        struct vb_policy *p = policy_make(false);
+        struct vb_decision d;
+        struct vb_package pkg = pkg_named("kesl", day("2024-08-01"));
+
+        /* New install (2024-07-20 phase) and "all" (2024-09-29) both block:
+         * the later one, with its reason, is the one cited. */
+        engine_evaluate_package(p, &pkg, day("2024-10-01"), &d);
+        ck_assert_int_eq(d.verdict, VB_VERDICT_BLOCK);
+        ck_assert_ptr_eq(d.phase, &p->bans[0].phases[2]);
+        /* Before 2024-09-29 only the new-installs phase blocks. */
+        engine_evaluate_package(p, &pkg, day("2024-08-02"), &d);
+        ck_assert_ptr_eq(d.phase, &p->bans[0].phases[0]);
+        policy_destroy(p);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("engine");
         TCase *tc = tcase_create("match");
         TCase *tp = tcase_create("decide");
 
         tcase_add_test(tc, test_engine_package_names_match);
+        tcase_add_test(tc, test_engine_phase_ties_cite_the_most_recent_phase);
         tcase_add_test(tc, test_engine_package_names_precision);
         tcase_add_test(tc, test_engine_maintainer_case_insensitive);
         tcase_add_test(tc, test_engine_amavis_allowed);
