@@ -55,6 +55,21 @@ int cli_store_open_ro(const char *db_path, struct vb_store **ret);
  * as '?'. cli_sanitize edits s in place; cli_safe returns s when it is
  * clean, else a sanitized copy in buf (truncated to size). */
 void cli_sanitize(char *s);
+
+/* table.c: a plain-text table (the list commands' human output). */
+struct cli_table {
+        const char *const *names;       /* the header, n_cols names */
+        size_t n_cols;
+        char **cells;                   /* n_rows * n_cols, owned */
+        size_t n_rows;
+};
+/* A new row of n_cols NULL cells for the caller to fill with allocated
+ * strings; NULL when out of memory. */
+char **cli_table_add_row(struct cli_table *t);
+/* Sanitize the filled row; -ENOMEM if a cell is still NULL. */
+int cli_table_row_done(const struct cli_table *t, char **row);
+void cli_table_print(const struct cli_table *t);
+void cli_table_clear(struct cli_table *t);
 const char *cli_safe(const char *s, char *buf, size_t size);
 /* Number of indicators in a policy, over every ban and kind. */
 size_t cli_policy_indicators(const struct vb_policy *p);

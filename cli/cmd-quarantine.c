@@ -23,18 +23,6 @@ static const char *const col_names[_COL_MAX] = {
         "ID", "STATE", "PATH", "SHA256", "OWNER", "MODE", "SIZE", "WHEN", "FINDING",
 };
 
-struct table {
-        char *(*rows)[_COL_MAX];
-        size_t n;
-};
-
-static void table_clear(struct table *t) {
-        for (size_t i = 0; i < t->n; i++)
-                for (size_t k = 0; k < _COL_MAX; k++)
-                        free(t->rows[i][k]);
-        free(t->rows);
-}
-
 /* The latest thing that happened to the row. */
 static int64_t entry_when(const struct vb_quarantine_entry *q) {
         return q->restored_usec ?: q->moved_usec ?: q->created_usec;
@@ -53,19 +41,12 @@ static char *xasprintf(const char *fmt, ...) {
 }
 
 static int table_add(const struct vb_quarantine_entry *q, void *userdata) {
-        struct table *t = userdata;
-        char *(*rows)[_COL_MAX];
+        struct cli_table *t = userdata;
         char when[32];
-        char **row;
-        int r = 0;
+        char **row = cli_table_add_row(t);
 
-        rows = realloc(t->rows, (t->n + 1) * sizeof *rows);
-        if (!rows)
+        if (!row)
                 return -ENOMEM;
-        t->rows = rows;
-        row = rows[t->n++];
-        memset(row, 0, sizeof(char *) * _COL_MAX);
-
         cli_format_sec(entry_when(q) / 1000000, when, sizeof when);
         row[COL_ID] = xasprintf("%" PRId64, q->id);
         row[COL_STATE] = strdup(q->state ?: "-");
@@ -76,33 +57,7 @@ static int table_add(const struct vb_quarantine_entry *q, void *userdata) {
         row[COL_SIZE] = xasprintf("%" PRIu64, q->size);
         row[COL_WHEN] = strdup(when);
         row[COL_FINDING] = q->finding_id > 0 ? xasprintf("%" PRId64, q->finding_id) : strdup("-");
-        for (size_t k = 0; k < _COL_MAX; k++) {
-                if (!row[k])
-                        r = -ENOMEM;
-                cli_sanitize(row[k]);
-        }
-        return r;
-}
-
-/* Columns padded to width, the last one not. */
-static void row_print(const char *const *cols, const size_t *width) {
-        for (size_t k = 0; k + 1 < _COL_MAX; k++)
-                printf("%-*s  ", (int) width[k], cols[k]);
-        printf("%s\n", cols[_COL_MAX - 1]);
-}
-
-static void table_print(const struct table *t) {
-        size_t width[_COL_MAX];
-
-        for (size_t k = 0; k < _COL_MAX; k++) {
-                width[k] = strlen(col_names[k]);
-                for (size_t i = 0; i < t->n; i++)
-                        if (strlen(t->rows[i][k]) > width[k])
-                                width[k] = strlen(t->rows[i][k]);
-        }
-        row_print(col_names, width);
-        for (size_t i = 0; i < t->n; i++)
-                row_print((const char *const *) t->rows[i], width);
+        return cli_table_row_done(t, row);
 }
 
 static void json_entry(struct vb_json *j, const struct vb_quarantine_entry *q) {
@@ -155,7 +110,7 @@ static int list_json(struct vb_store *store, const char *db) {
 }
 
 static int list_human(struct vb_store *store, const char *db) {
-        _cleanup_(table_clear) struct table t = {};
+        _cleanup_(cli_table_clear) struct cli_table t = { .names = col_names, .n_cols = _COL_MAX };
         int r;
 
         if (!store) {
@@ -166,10 +121,10 @@ static int list_human(struct vb_store *store, const char *db) {
         if (r < 0)
                 return cli_error_errno(r, "failed to read the quarantine ledger from %s (%s)", db,
                                        store_errmsg(store) ?: "no detail");
-        if (t.n == 0)
+        if (t.n_rows == 0)
                 printf("nothing quarantined\n");
         else
-                table_print(&t);
+                cli_table_print(&t);
         return CLI_EXIT_OK;
 }
 

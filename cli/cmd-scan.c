@@ -112,25 +112,6 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         return 0;
 }
 
-/* mkdir -p with mode for the directories it creates. */
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; ; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char saved = *s;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = saved;
-                if (saved == '\0')
-                        return 0;
-        }
-}
-
 static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int64_t now,
                        struct vb_store **ret) {
         _cleanup_free_ char *dir = path_under_root(cli->root, p->config.state_dir);

@@ -219,6 +219,10 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
         _cleanup_free_ struct vb_watch_event **v = rescan ? NULL : calloc(n ? n : 1, sizeof *v);
         if (rescan || !v) {
                 m->dpkg_dirty = true; /* dpkg may still be at work: read its database again when it is done */
+                if (rescan)
+                        journal_event(VB_MID_RESCAN, LOG_WARNING, NULL,
+                                      "Filesystem events were lost (inotify queue overflow or a lost watch): "
+                                      "rescanning everything.");
                 (void) manager_full_scan(m, rescan ? "events were lost" : "out of memory for events");
                 goto finish;
         }

@@ -18,22 +18,6 @@
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 
-static int mkdir_parents(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 static void log_policy_error(struct vb_manager *m, const struct vb_diag *d, int r, bool keeping) {
         char where[1100] = "";
 
@@ -67,7 +51,7 @@ static int open_ledger(struct vb_manager *m) {
 
         if (!dir || asprintf(&db, "%s/%s", dir, VB_STORE_FILE) < 0)
                 return -ENOMEM;
-        r = mkdir_parents(dir, 0700);
+        r = mkdir_p(dir, 0700);
         if (r >= 0)
                 r = store_open(db, false, &m->store);
         if (r >= 0) {
@@ -236,7 +220,7 @@ static void write_pidfile(struct vb_manager *m) {
         if (!dir)
                 return;
         *strrchr(dir, '/') = '\0';
-        (void) mkdir_parents(dir, 0755);
+        (void) mkdir_p(dir, 0755);
         FILE *f = fopen(m->pidfile, "we");
         if (f) {
                 fprintf(f, "%d\n", (int) getpid());

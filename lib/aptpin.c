@@ -70,39 +70,6 @@ static int content_build(const char *const *sorted, size_t n, const char *ban_in
         return 0;
 }
 
-/* Open the directory path inside root (O_RDONLY, so it can be fsync'ed),
- * creating it and its parents with mode 0755 as needed. Every component is
- * resolved inside root. */
-static int dir_open_p(const char *root, const char *path, int *ret_fd) {
-        _cleanup_free_ char *p = strdup(path);
-        _cleanup_close_ int fd = open_in_root(root, "/", O_RDONLY | O_DIRECTORY);
-
-        if (!p)
-                return -ENOMEM;
-        if (fd < 0)
-                return fd;
-        for (char *s = p + 1; *s;) {
-                char *e = strchrnul(s, '/');
-                bool last = *e == '\0';
-
-                *e = '\0';
-                if (mkdirat(fd, s, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                int nfd = open_in_root(root, p, O_RDONLY | O_DIRECTORY);
-                if (nfd < 0)
-                        return nfd;
-                close(fd);
-                fd = nfd;
-                if (last)
-                        break;
-                *e = '/';
-                s = e + 1;
-        }
-        *ret_fd = fd;
-        fd = -1;
-        return 0;
-}
-
 /* True if dfd/APTPIN_FILE is a regular file, mode 0644, holding content. */
 static bool file_has_content(int dfd, const char *content, size_t len) {
         _cleanup_close_ int fd = openat(dfd, APTPIN_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -199,7 +166,7 @@ int aptpin_write(const char *root, const char *const *names, size_t n, const cha
         if (r < 0)
                 return r;
 
-        r = dir_open_p(root, APTPIN_DIR, &dfd);
+        r = mkdir_open_in_root(root, APTPIN_DIR, O_RDONLY, &dfd);
         if (r < 0)
                 return r;
         if (file_has_content(dfd, content, len))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Moving a file into quarantine. Owns the files it puts in the quarantine
- * directory; the ledger row is written through store-actions.c, and on
+ * directory; the ledger row is written through store-quarantine.c, and on
  * disk, before the file is touched. The file-system helpers are in
  * quarantine-fs.c, recovery and restore in quarantine-restore.c. */
 #include <errno.h>

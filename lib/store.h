@@ -139,7 +139,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
                            void *userdata);
 int store_finding_count(struct vb_store *s, size_t *ret);
 
-/* The enforcement ledger (store-actions.c): one quarantine row per file
+/* The enforcement ledger (store-quarantine.c): one quarantine row per file
  * moved aside. struct vb_quarantine_entry is defined in quarantine.h; the
  * strings in it are valid during the call only. Every write here is
  * committed durably (synchronous = FULL) before it returns, and must not

@@ -65,38 +65,6 @@ static int manager_call(const char *method, const char *types, ...) {
         return r < 0 ? r : 0;
 }
 
-/* Open (O_PATH) the directory path inside root, creating it and its parents
- * with mode 0755 as needed. Every component is resolved inside root. */
-static int dir_open_p(const char *root, const char *path, int *ret_fd) {
-        _cleanup_free_ char *p = strdup(path);
-        _cleanup_close_ int fd = open_in_root(root, "/", O_PATH | O_DIRECTORY);
-
-        if (!p)
-                return -ENOMEM;
-        if (fd < 0)
-                return fd;
-        for (char *s = p + 1; *s;) {
-                char *e = strchrnul(s, '/');
-                bool last = *e == '\0';
-
-                *e = '\0';
-                if (mkdirat(fd, s, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                int nfd = open_in_root(root, p, O_PATH | O_DIRECTORY);
-                if (nfd < 0)
-                        return nfd;
-                close(fd);
-                fd = nfd;
-                if (last)
-                        break;
-                *e = '/';
-                s = e + 1;
-        }
-        *ret_fd = fd;
-        fd = -1;
-        return 0;
-}
-
 /* 1 if dfd/unit is a symlink to /dev/null, 0 if something else is there,
  * -ENOENT if nothing is. */
 static int mask_check_at(int dfd, const char *unit) {
@@ -112,7 +80,7 @@ static int mask_on_disk(const char *root, const char *unit) {
         _cleanup_close_ int dfd = -1;
         int r;
 
-        r = dir_open_p(root, UNIT_DIR, &dfd);
+        r = mkdir_open_in_root(root, UNIT_DIR, O_PATH, &dfd);
         if (r < 0)
                 return r;
         if (symlinkat("/dev/null", dfd, unit) >= 0)
@@ -143,25 +111,9 @@ int units_mask(const char *root, const char *unit, bool runtime_systemd) {
         return manager_call("Reload", NULL);
 }
 
-/* 1 if ROOT/etc/systemd/system/UNIT is a mask, 0 if nothing is there,
- * -EEXIST if something else is. */
-static int mask_state(const char *root, const char *unit) {
-        _cleanup_close_ int dfd = open_in_root(root, UNIT_DIR, O_PATH | O_DIRECTORY);
-        int r;
-
-        if (dfd == -ENOENT)
-                return 0;
-        if (dfd < 0)
-                return dfd;
-        r = mask_check_at(dfd, unit);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return r;
-        return r ? 1 : -EEXIST;
-}
-
-static int unmask_on_disk(const char *root, const char *unit) {
+/* 1 if ROOT/etc/systemd/system/UNIT is a mask (then *ret_dfd, if given,
+ * is that directory), 0 if nothing is there, -EEXIST if something else is. */
+static int mask_state(const char *root, const char *unit, int *ret_dfd) {
         _cleanup_close_ int dfd = open_in_root(root, UNIT_DIR, O_PATH | O_DIRECTORY);
         int r;
 
@@ -176,6 +128,17 @@ static int unmask_on_disk(const char *root, const char *unit) {
                 return r;
         if (r == 0)
                 return -EEXIST;
+        if (ret_dfd)
+                *ret_dfd = TAKE_FD(dfd);
+        return 1;
+}
+
+static int unmask_on_disk(const char *root, const char *unit) {
+        _cleanup_close_ int dfd = -1;
+        int r = mask_state(root, unit, &dfd);
+
+        if (r <= 0)
+                return r;
         if (unlinkat(dfd, unit, 0) < 0 && errno != ENOENT)
                 return -errno;
         return 0;
@@ -191,7 +154,7 @@ int units_unmask(const char *root, const char *unit) {
 
         /* Check first: UnmaskUnitFiles quietly skips a file that is not a
          * mask, and we report that as -EEXIST on disk too. */
-        r = mask_state(root, unit);
+        r = mask_state(root, unit, NULL);
         if (r <= 0)
                 return r;
         r = manager_call("UnmaskUnitFiles", "asb", 1, unit, 0);
@@ -201,7 +164,7 @@ int units_unmask(const char *root, const char *unit) {
 }
 
 bool units_is_masked(const char *root, const char *unit) {
-        return units_name_is_valid(unit) && mask_state(root, unit) > 0;
+        return units_name_is_valid(unit) && mask_state(root, unit, NULL) > 0;
 }
 
 int units_stop(const char *unit) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,4 +153,49 @@ int open_in_root(const char *root, const char *path, int flags) {
         if (fd < 0 && errno == ENOSYS)
                 return open_beneath_no_symlinks(rfd, path, flags);
         return fd < 0 ? -errno : fd;
+}
+
+int mkdir_open_in_root(const char *root, const char *path, int flags, int *ret_fd) {
+        _cleanup_free_ char *p = strdup(path);
+        _cleanup_close_ int fd = open_in_root(root, "/", flags | O_DIRECTORY);
+
+        if (!p)
+                return -ENOMEM;
+        if (fd < 0)
+                return fd;
+        for (char *s = p + 1; *s;) {
+                char *e = strchrnul(s, '/');
+                bool last = *e == '\0';
+
+                *e = '\0';
+                if (mkdirat(fd, s, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                int nfd = open_in_root(root, p, flags | O_DIRECTORY);
+                if (nfd < 0)
+                        return nfd;
+                close(fd);
+                fd = nfd;
+                if (last)
+                        break;
+                *e = '/';
+                s = e + 1;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -79,3 +80,11 @@ void hex_encode(const unsigned char *in, size_t len, char *out);
  * the root, never out to the host (openat2 RESOLVE_IN_ROOT). flags as for
  * open(2); O_CLOEXEC is added. Returns an fd or a negative errno. */
 int open_in_root(const char *root, const char *path, int flags);
+
+/* Open the directory path inside root with flags (O_DIRECTORY added),
+ * creating it and its parents with mode 0755 as needed; every component is
+ * resolved inside root. */
+int mkdir_open_in_root(const char *root, const char *path, int flags, int *ret_fd);
+
+/* mkdir -p on the host: parents get 0755, the last directory mode. */
+int mkdir_p(const char *path, mode_t mode);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Tests for lib/quarantine*.c and the quarantine ledger in store-actions.c:
+/* Tests for lib/quarantine*.c and the quarantine ledger in store-quarantine.c:
  * moves and copies, refusals (symlinks, changed files, unsafe quarantine
  * directory), a full file system, crash recovery and restore. Most need
  * root (ownership, tmpfs mounts) and return early with a note otherwise. */

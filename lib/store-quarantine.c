@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The store's record of what enforcement did: owns the quarantine table.
- * Every write is committed durably (WAL synced) before it returns, because
- * the caller changes the file system right after relying on it. */
+/* The quarantine ledger: owns the quarantine table (the other actions are
+ * in store-enforce.c). Every write is committed durably (WAL synced) before it
+ * returns, because the caller changes the file system right after relying on it. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
