@@ -78,6 +78,7 @@ struct vb_guard {
         struct guard_run *run;                  /* the current run (swapped under policy_lock) */
         struct guard_run *abandoned;            /* stuck runs left behind */
         unsigned restarts;
+        bool hashers_reported;                  /* all hashers stuck: said once */
         char *test_freeze_path;                 /* guard-test.h */
         unsigned test_hash_delay_ms;
         char *test_hash_delay_path;
@@ -139,10 +140,10 @@ void *guard_thread(void *userdata);             /* userdata: struct guard_run */
  * (their executable and every executable mapping, memfd and deleted files
  * included) and kills those running banned content. Woken by the kernel's
  * exec events (the proc connector) where it is available, by the guard
- * for execs it allowed unverified, and every GUARD_SWEEP_INTERVAL_MS while
- * something waits to be verified or the proc connector is missing. */
-#define GUARD_SWEEP_INTERVAL_MS 2000
-#define GUARD_SWEEP_LOADER_WATCH_MS 2000        /* how long a loader launch is watched for its program */
+ * for execs it allowed unverified (at once), and, only where the proc
+ * connector is missing, every GUARD_SWEEP_INTERVAL_MS in enforce mode. */
+#define GUARD_SWEEP_INTERVAL_MS 5000            /* without the proc connector, in enforce mode */
+#define GUARD_SWEEP_LOADER_WATCH_MS 1000        /* how long a loader launch is watched for its program */
 int guard_sweep_new(struct vb_guard *g, struct guard_sweep **ret);
 void guard_sweep_free(struct guard_sweep *s);
 /* Verify the file behind fd (dup'ed) at once, without a deadline, then

@@ -109,6 +109,16 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata) {
                         arm(g);
                 return 0;
         }
+        /* The hashers' heartbeat: the guard leaves a hasher behind when
+         * it outlives its deadline; with all of them stuck, content checks
+         * wait for the sweep. Said once each time it happens. */
+        unsigned left = atomic_load(&g->hashers_left);
+        if (left >= GUARD_HASHERS_MAX && !g->hashers_reported)
+                journal_event(VB_MID_GUARD, LOG_CRIT, NULL,
+                              "Exec guard: %u hasher threads are stuck reading files (a hung file system?): execs "
+                              "whose content is not known yet are allowed and verified by the process sweep.",
+                              left);
+        g->hashers_reported = left >= GUARD_HASHERS_MAX;
         int64_t stuck = mono_usec() - busy;
         if (stuck < GUARD_STUCK_USEC) {
                 arm(g);

@@ -30,7 +30,9 @@
 
 #define VERIFY_MAX 64
 #define WATCH_MAX 64
-#define WATCH_STEP_MS 2
+#define WATCH_STEP_MS 1                 /* for the first WATCH_FAST_MS of a loader launch, */
+#define WATCH_FAST_MS 20
+#define WATCH_SLOW_STEP_MS 10           /* then this, up to GUARD_SWEEP_LOADER_WATCH_MS */
 
 struct verify {
         pid_t pid;
@@ -39,7 +41,7 @@ struct verify {
 
 struct watch {
         pid_t pid;
-        int64_t until_ms;
+        int64_t since_ms;
 };
 
 struct guard_sweep {
@@ -110,6 +112,7 @@ struct judge {
         char sha256[65];
         char ban[64];
         char indicators[256];
+        char suspect[PATH_MAX];         /* a file inside the root to quarantine, or "" */
 };
 
 /* An ELF whose program headers have no PT_INTERP: the dynamic loader (or a
@@ -198,7 +201,7 @@ static int judge_file(const struct vb_proc_file *f, void *userdata) {
         snprintf(j->path, sizeof j->path, "%s%s", path, f->deleted && !f->is_memfd ? " (deleted)" : "");
         memcpy(j->sha256, c.sha256, sizeof j->sha256);
         if (!f->is_memfd && !f->deleted)
-                guard_suspect_push(g, path);
+                snprintf(j->suspect, sizeof j->suspect, "%s", path);
         return 1;
 }
 
@@ -258,7 +261,7 @@ static int judge_pid(struct guard_sweep *s, pid_t pid) {
         int pfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pfd < 0)
                 return 0;
-        int r = proc_foreach_exec_file(pid, judge_file, &j);
+        int r = proc_foreach_exec_file(pid, s->g->root, judge_file, &j);
         if (r <= 0) {
                 close(pfd);
                 return j.no_interp_exe && j.files <= 1;
@@ -268,6 +271,8 @@ static int judge_pid(struct guard_sweep *s, pid_t pid) {
         close(pfd);
         if (!j.enforce && reported_before(s, pid))
                 return 0;
+        if (j.suspect[0])
+                guard_suspect_push(s->g, j.suspect);    /* the loop quarantines it */
         snprintf(p, sizeof p, "/proc/%d/comm", (int) pid);
         FILE *f = fopen(p, "re");
         if (f) {
@@ -284,7 +289,7 @@ static void watch_add(struct guard_sweep *s, pid_t pid) {
                 if (s->watch[i].pid == pid)
                         return;
         if (s->n_watch < WATCH_MAX)
-                s->watch[s->n_watch++] = (struct watch) { .pid = pid, .until_ms = mono_ms() + GUARD_SWEEP_LOADER_WATCH_MS };
+                s->watch[s->n_watch++] = (struct watch) { .pid = pid, .since_ms = mono_ms() };
 }
 
 static void judge_and_watch(struct guard_sweep *s, pid_t pid) {
@@ -390,9 +395,12 @@ static void *sweep_thread(void *userdata) {
 
         for (;;) {
                 int64_t now = mono_ms(), timeout = -1;
-                if (s->n_watch > 0)
-                        timeout = WATCH_STEP_MS;
-                else if (periodic_needed(s)) {
+                for (size_t i = 0; i < s->n_watch; i++) {
+                        int64_t step = now - s->watch[i].since_ms < WATCH_FAST_MS ? WATCH_STEP_MS : WATCH_SLOW_STEP_MS;
+                        if (timeout < 0 || step < timeout)
+                                timeout = step;
+                }
+                if (s->n_watch == 0 && periodic_needed(s)) {
                         if (s->next_periodic_ms == 0)
                                 s->next_periodic_ms = now + GUARD_SWEEP_INTERVAL_MS;
                         timeout = s->next_periodic_ms > now ? s->next_periodic_ms - now : 0;
@@ -432,7 +440,8 @@ static void *sweep_thread(void *userdata) {
                 /* Loader launches: look again until the program is mapped. */
                 size_t k = 0;
                 for (size_t i = 0; i < s->n_watch; i++)
-                        if (judge_pid(s, s->watch[i].pid) > 0 && now < s->watch[i].until_ms)
+                        if (judge_pid(s, s->watch[i].pid) > 0 &&
+                            now - s->watch[i].since_ms < GUARD_SWEEP_LOADER_WATCH_MS)
                                 s->watch[k++] = s->watch[i];
                 s->n_watch = k;
         }

@@ -176,7 +176,7 @@ static int cmp_str(const void *a, const void *b) {
 
 /* Hand the thread a new policy and set of quarantined hashes (owned from now). */
 static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_strv *qhashes) {
-        bool content = p->n_markers > 0 || qhashes->n > 0 || g->learned.n > 0;
+        bool content = p->n_markers > 0 || qhashes->n > 0 || (g->policy == p && g->learned.n > 0);
         for (size_t i = 0; i < p->n_bans && !content; i++)
                 content = p->bans[i].match[VB_IND_SHA256].n > 0;
         if (qhashes->n > 1)
@@ -184,6 +184,8 @@ static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_
 
         pthread_mutex_lock(&g->policy_lock);
         struct vb_strv old = { .v = g->qhashes, .n = g->n_qhashes };
+        if (g->policy != p)
+                strv_clear(&g->learned);        /* a new policy: learned again from its own paths */
         g->policy = p;
         g->qhashes = qhashes->v;
         g->n_qhashes = qhashes->n;
@@ -458,9 +460,7 @@ static struct vb_guard *guard_alloc(const char *root) {
 /* Release what guard_open got, leaving an inactive guard that remembers why. */
 static void guard_close(struct vb_guard *g) {
         guard_supervise_stop(g);
-        guard_sweep_free(g->sweep);     /* first: it looks at the policy and logs */
-        g->sweep = NULL;
-        guard_run_close(g->run);
+        guard_run_close(g->run);        /* first: its thread hands files to the sweep */
         g->run = NULL;
         /* Abandoned runs: their thread exits once it wakes up; one still
          * stuck is left alone (and its memory with it). */
@@ -473,6 +473,8 @@ static void guard_close(struct vb_guard *g) {
                 } else
                         pthread_detach(r->thread);
         }
+        guard_sweep_free(g->sweep);
+        g->sweep = NULL;
         if (g->log_fd >= 0)
                 log_drain(g);
         g->log_source = sd_event_source_disable_unref(g->log_source);

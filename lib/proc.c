@@ -160,7 +160,16 @@ static int call_for(int fd, char *path, bool is_exe, int (*cb)(const struct vb_p
         return cb(&f, ud);
 }
 
-int proc_foreach_exec_file(pid_t pid, int (*cb)(const struct vb_proc_file *f, void *userdata), void *userdata) {
+/* Is path (as the kernel shows it) worth opening under the filter? */
+static bool wanted(const char *path, const char *under) {
+        size_t l = under ? strlen(under) : 0;
+        if (l == 0 || strncmp(path, "/memfd:", 7) == 0)
+                return true;
+        return strncmp(path, under, l) == 0 && path[l] == '/';
+}
+
+int proc_foreach_exec_file(pid_t pid, const char *under, int (*cb)(const struct vb_proc_file *f, void *userdata),
+                           void *userdata) {
         char p[64], path[PATH_MAX + sizeof(DELETED_SUFFIX)];
         _cleanup_free_ dev_t *seen_dev = calloc(MAPS_MAX_FILES, sizeof(dev_t));
         _cleanup_free_ ino_t *seen_ino = calloc(MAPS_MAX_FILES, sizeof(ino_t));
@@ -171,8 +180,10 @@ int proc_foreach_exec_file(pid_t pid, int (*cb)(const struct vb_proc_file *f, vo
                 return -ENOMEM;
         snprintf(p, sizeof p, "/proc/%d/exe", (int) pid);
         ssize_t l = readlink(p, path, sizeof path - 1);
-        if (l > 0) {
+        if (l > 0 && (size_t) l < sizeof path - 1) {
                 path[l] = '\0';
+        }
+        if (l > 0 && (size_t) l < sizeof path - 1 && wanted(path, under)) {
                 _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
                 if (fd >= 0) {
                         r = call_for(fd, path, true, cb, userdata, seen_dev, seen_ino, &n_seen);
@@ -195,6 +206,8 @@ int proc_foreach_exec_file(pid_t pid, int (*cb)(const struct vb_proc_file *f, vo
                         continue;
                 line[strcspn(line, "\n")] = '\0';
                 snprintf(path, sizeof path, "%s", line + off);
+                if (!wanted(path, under))
+                        continue;
                 char mf[96];
                 snprintf(mf, sizeof mf, "/proc/%d/map_files/%lx-%lx", (int) pid, start, end);
                 _cleanup_close_ int fd = open(mf, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -322,7 +335,7 @@ int proc_find_running(const char *root, const char *const *paths, size_t n, pid_
                 long pid = strtol(de->d_name, &end, 10);
                 if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end != '\0' || pid <= 1 || pid == self)
                         continue;
-                int k = proc_foreach_exec_file((pid_t) pid, running_cb, &c);
+                int k = proc_foreach_exec_file((pid_t) pid, croot, running_cb, &c);
                 if (k < 0) {
                         r = k;
                         break;

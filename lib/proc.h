@@ -21,11 +21,13 @@ struct vb_proc_file {
 };
 
 /* Call cb for the executable of pid, then for each executable file
- * mapping, once per file (device and inode). cb returns 0 to go on, > 0 to
- * stop (returned), < 0 for an error (returned). A process that is gone or
- * a file that cannot be opened (a kernel thread, no CAP_SYS_ADMIN for
- * map_files) is skipped: returns 0. */
-int proc_foreach_exec_file(pid_t pid, int (*cb)(const struct vb_proc_file *f, void *userdata), void *userdata);
+ * mapping, once per file (device and inode). With under (a host path, ""
+ * or NULL for all), files elsewhere are skipped unopened, except memfds.
+ * cb returns 0 to go on, > 0 to stop (returned), < 0 for an error
+ * (returned). A process that is gone or a file that cannot be opened (a
+ * kernel thread, no CAP_SYS_ADMIN for map_files) is skipped: returns 0. */
+int proc_foreach_exec_file(pid_t pid, const char *under, int (*cb)(const struct vb_proc_file *f, void *userdata),
+                           void *userdata);
 
 /* Every process that runs one of paths (absolute paths inside root, NULL,
  * "" or "/" = the host) as its executable or as an executable mapping:
