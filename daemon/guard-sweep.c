@@ -307,7 +307,7 @@ static void sweep_all(struct guard_sweep *s) {
                 char *end;
                 long pid = strtol(de->d_name, &end, 10);
                 if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && *end == '\0')
-                        (void) judge_pid(s, (pid_t) pid);
+                        judge_and_watch(s, (pid_t) pid);
         }
         closedir(d);
 }
@@ -328,8 +328,11 @@ static int connector_open(void) {
                 .cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(enum proc_cn_mcast_op) },
                 .op = PROC_CN_MCAST_LISTEN,
         };
-        int bufsize = 1 << 20;
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
+        /* A burst of execs must not overflow it (a lost message costs a
+         * full sweep): beyond rmem_max with CAP_NET_ADMIN. */
+        int bufsize = 4 << 20;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof bufsize) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
         if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0 || send(fd, &msg, sizeof msg, 0) < 0) {
                 int r = -errno;
                 close(fd);
