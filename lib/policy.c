@@ -93,15 +93,32 @@ static void ban_clear(struct vb_ban *b) {
         *b = (struct vb_ban) {};
 }
 
-/* The whole of a file, NUL-terminated; negative errno on failure. */
-static int file_read(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+/* What a file that is not a regular file is, for the message refusing it. */
+static const char *file_type_name(mode_t m) {
+        if (S_ISFIFO(m))
+                return "a FIFO";
+        if (S_ISCHR(m))
+                return "a character device";
+        if (S_ISBLK(m))
+                return "a block device";
+        if (S_ISSOCK(m))
+                return "a socket";
+        return "not a regular file";
+}
+
+/* The whole of a file, NUL-terminated; negative errno on failure. Opened
+ * with O_NONBLOCK and checked with fstat() before any read, so a FIFO or a
+ * device in place of a policy file is refused (-EBADF, its type in
+ * *ret_type) instead of blocking the caller. */
+static int file_read(const char *path, char **ret, size_t *ret_size, mode_t *ret_type) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
 
         if (fd < 0 || fstat(fd, &st) < 0)
                 return -errno;
+        *ret_type = st.st_mode & S_IFMT;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
         if (!S_ISREG(st.st_mode))
@@ -125,6 +142,42 @@ static int file_read(const char *path, char **ret, size_t *ret_size) {
         *ret = TAKE_PTR(buf);
         *ret_size = n;
         return 0;
+}
+
+/* What libconfig must never see, refused with file:line before it does:
+ * an @-directive at the start of a line (libconfig 1.5 calls exit() on
+ * '@include ""', and an included file is opened by libconfig itself, so it
+ * could be a FIFO that blocks, and it would escape the digest) and NUL
+ * bytes (libconfig would silently stop reading there). Returns the number
+ * of problems reported. */
+static unsigned text_check(struct vb_diag *diag, const char *file, const char *bytes, size_t size) {
+        unsigned line = 1, bad = 0;
+        bool line_start = true;
+
+        for (size_t i = 0; i < size; i++) {
+                char c = bytes[i];
+
+                if (c == '\0') {
+                        diag_add(diag, file, line, "NUL byte in a policy file: refused");
+                        return bad + 1;
+                }
+                if (c == '\n') {
+                        line++;
+                        line_start = true;
+                        continue;
+                }
+                if (line_start && c == '@') {
+                        size_t n = strcspn(bytes + i + 1, " \t\r\n\"");
+
+                        diag_add(diag, file, line, "\"@%.*s\" directives are not supported (libconfig would "
+                                 "read another file unchecked); put extra settings in a drop-in file "
+                                 "(see vendorban-ban.conf(5))", (int) (n > 32 ? 32 : n), bytes + i + 1);
+                        bad++;
+                }
+                if (c != ' ' && c != '\t')
+                        line_start = false;
+        }
+        return bad;
 }
 
 static void digest_add(EVP_MD_CTX *md, const char *name, const char *bytes, size_t size) {
@@ -154,15 +207,27 @@ static int file_parse(struct policy_loader *l, const char *host_path, const char
                       EVP_MD_CTX *md, config_t *cfg) {
         _cleanup_free_ char *bytes = NULL;
         char file[PATH_MAX], *slash;
+        mode_t type = 0;
         size_t size = 0;
+        unsigned k;
         int r;
 
-        r = file_read(host_path, &bytes, &size);
+        r = file_read(host_path, &bytes, &size, &type);
         if (r == -ENOENT && missing_ok)
                 return r;
+        if (r == -EBADF) {
+                diag_add(l->diag, host_path, 0, "is %s, not a regular file: refused", file_type_name(type));
+                l->n_errors++;
+                return -EINVAL;
+        }
         if (r < 0) {
                 policy_io_failed(l, host_path, r);
                 return r;
+        }
+        k = text_check(l->diag, host_path, bytes, size);
+        if (k > 0) {
+                l->n_errors += k;
+                return -EINVAL;
         }
         digest_add(md, name, bytes, size);
 
@@ -224,7 +289,9 @@ static int bans_dir_list(struct policy_loader *l, const char *host_dir, struct v
 
                 if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf") != 0)
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                /* Anything but a directory is listed: a FIFO or device
+                 * named *.conf is refused by name when read, not skipped. */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISDIR(st.st_mode))
                         continue;
                 r = strv_push(&names, de->d_name);
                 if (r < 0) {
