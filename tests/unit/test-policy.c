@@ -223,10 +223,10 @@ START_TEST(test_policy_shipped_loads) {
         ck_assert_int_eq(b->phases[2].action, VB_VERDICT_BLOCK);
         ck_assert_str_eq(b->phases[2].reason, "no security updates after 2024-09-29");
 
-        ck_assert_uint_eq(b->match[VB_IND_PACKAGE].n, 18);
+        ck_assert_uint_eq(b->match[VB_IND_PACKAGE].n, 22);
         ck_assert_uint_ge(b->match[VB_IND_MAINTAINER].n, 4);
-        ck_assert_uint_eq(b->match[VB_IND_PATH].n, 4);
-        ck_assert_uint_eq(b->match[VB_IND_UNIT].n, 9);
+        ck_assert_uint_eq(b->match[VB_IND_PATH].n, 23);
+        ck_assert_uint_eq(b->match[VB_IND_UNIT].n, 20);
         ck_assert_uint_eq(b->match[VB_IND_SHA256].n, 0);
         ck_assert_uint_ge(b->match[VB_IND_MARKER].n, 2);
         ck_assert_uint_ge(b->alternatives.n, 5);
