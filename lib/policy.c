@@ -506,6 +506,14 @@ int policy_load(const char *root, const char *config_path, struct vb_policy **re
         return 0;
 }
 
+/* A file in a directory named *.conf.d is a drop-in: nothing required. */
+static bool is_dropin(const char *path) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t) (slash - path) : 0;
+
+        return n > 7 && strncmp(slash - 7, ".conf.d", 7) == 0;
+}
+
 int policy_check_file(const char *host_path, struct vb_diag *diag) {
         _cleanup_(config_destroyp) config_t *cfgp = NULL;
         struct load ld = { .l = { .diag = diag } };
@@ -516,6 +524,7 @@ int policy_check_file(const char *host_path, struct vb_diag *diag) {
         config_init(&cfg);
         cfgp = &cfg;
         r = file_parse(&ld, host_path, host_path, false, &cfg);
+        ld.l.dropin = is_dropin(host_path);
         if (r >= 0) {
                 root = config_root_setting(&cfg);
                 if (config_setting_get_member(root, "ban")) {

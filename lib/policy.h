@@ -120,7 +120,8 @@ struct vb_policy {
 int policy_load(const char *root, const char *config_path, struct vb_policy **ret, struct vb_diag *diag);
 
 /* Check one file standing alone: a ban file if it has a top-level "ban"
- * setting, otherwise a main config. 0 or -EINVAL with diag filled. */
+ * setting, otherwise a main config; in a directory named *.conf.d, a
+ * drop-in (nothing required). 0 or -EINVAL with diag filled. */
 int policy_check_file(const char *host_path, struct vb_diag *diag);
 
 /* The state directory the main config names (with its drop-ins), or

@@ -154,6 +154,10 @@ START_TEST(test_policy_layout_dropin_appends_lists) {
         o = policy_origin(&b->origins, "vendor", NULL);
         ck_assert_str_eq(o->file, f);
         policy_free(p);
+
+        /* Checked alone, a drop-in needs no required setting. */
+        memset(&d, 0, sizeof d);
+        ck_assert_int_eq(policy_check_file(f, &d), 0);
         free(f);
 
         /* A drop-in cannot rename the ban; its errors are file:line. */
