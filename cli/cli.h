@@ -30,6 +30,9 @@ struct vb_cli {
         bool help;
         bool version;
         bool no_pager;
+        const char *policy_root;/* NULL: the root's own policy, else the host's (see cli_policy_root) */
+        const char *image;      /* scan --image: an OCI layout or image tarball */
+        const char *image_label;/* set while scanning an unpacked image: its path, for the output */
         /* findings' filters and formats */
         bool csv;
         int64_t since_usec;     /* 0: no bound */
@@ -46,6 +49,13 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load the configured policy; on failure print the diagnostics (or the
  * error) to stderr and return CLI_EXIT_ERROR, else CLI_EXIT_OK. */
 int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret);
+/* Where the policy is read from: --policy-root if given; else the root if
+ * it has a policy of its own (its main config exists); else "/", the
+ * host's (a mounted image or container root), which cli_policy_load says. */
+const char *cli_policy_root(const struct vb_cli *cli);
+/* True when the policy is the root's own: only then does a scan write
+ * into the root (ledger) and the journal, or act. */
+bool cli_policy_is_own(const struct vb_cli *cli);
 /* Host path of the ledger: ROOT + state_dir + "/" VB_STORE_FILE. */
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p);
 char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir);
@@ -114,6 +124,8 @@ int cmd_policy(const struct vb_cli *cli, int argc, char **argv);
 int cmd_explain(const struct vb_cli *cli, int argc, char **argv);
 int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
 int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
+/* scan-image.c: scan --image PATH (unpack, then cmd_scan on the unpacked root) */
+int cmd_scan_image(const struct vb_cli *cli);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "journal.h"
@@ -27,6 +28,8 @@ enum {
         ARG_BAN,
         ARG_VERDICT,
         ARG_CSV,
+        ARG_POLICY_ROOT,
+        ARG_IMAGE,
 };
 
 static const struct option options[] = {
@@ -41,6 +44,8 @@ static const struct option options[] = {
         { "ban", required_argument, NULL, ARG_BAN },
         { "verdict", required_argument, NULL, ARG_VERDICT },
         { "csv", no_argument, NULL, ARG_CSV },
+        { "policy-root", required_argument, NULL, ARG_POLICY_ROOT },
+        { "image", required_argument, NULL, ARG_IMAGE },
         {}
 };
 
@@ -48,6 +53,7 @@ static const struct option options[] = {
 enum {
         OPT_FILTERS = 1 << 0,   /* --since --until --ban --verdict */
         OPT_CSV = 1 << 1,
+        OPT_IMAGE = 1 << 2,
 };
 
 struct verb {
@@ -59,7 +65,7 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-        { "scan", cmd_scan, 0, 0, 0, false },
+        { "scan", cmd_scan, 0, 0, OPT_IMAGE, false },
         { "findings", cmd_findings, 0, 0, OPT_FILTERS | OPT_CSV, false },
         { "status", cmd_status, 0, 0, 0, false },
         { "policy", cmd_policy, 1, -1, 0, true },
@@ -166,6 +172,13 @@ static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute
                         cli->csv = true;
                         *seen |= OPT_CSV;
                         break;
+                case ARG_POLICY_ROOT:
+                        cli->policy_root = optarg;
+                        break;
+                case ARG_IMAGE:
+                        cli->image = optarg;
+                        *seen |= OPT_IMAGE;
+                        break;
                 case ':':
                         return cli_usage_error("option '%s' requires an argument", argv[optind - 1]);
                 default:
@@ -177,11 +190,34 @@ static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute
         return 0;
 }
 
+const char *cli_policy_root(const struct vb_cli *cli) {
+        _cleanup_free_ char *conf = NULL;
+
+        if (cli->policy_root)
+                return cli->policy_root;
+        if (strcmp(cli->root, "/") == 0)
+                return cli->root;
+        conf = path_under_root(cli->root, cli->config ?: VB_DEFAULT_CONFIG);
+        if (conf && access(conf, F_OK) == 0)
+                return cli->root;
+        return "/";
+}
+
+bool cli_policy_is_own(const struct vb_cli *cli) {
+        _cleanup_free_ char *a = realpath(cli_policy_root(cli), NULL), *b = realpath(cli->root, NULL);
+
+        return a && b && strcmp(a, b) == 0;
+}
+
 int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret) {
+        const char *proot = cli_policy_root(cli);
         struct vb_diag diag = {};
         int r;
 
-        r = policy_load(cli->root, cli->config, ret, &diag);
+        if (!cli->policy_root && !cli->image_label && proot != cli->root)
+                fprintf(stderr, "vendorbanctl: %s has no vendorban policy of its own (no %s): using this host's; "
+                        "nothing is written into it\n", cli->root, cli->config ?: VB_DEFAULT_CONFIG);
+        r = policy_load(proot, cli->config, ret, &diag);
         if (r < 0) {
                 if (diag.n > 0)
                         diag_print(&diag, stderr);
@@ -291,7 +327,9 @@ static int print_version(const struct vb_cli *cli) {
 
 /* The options the verb does not take, by name, for the error. */
 static const char *option_names(unsigned opts) {
-        return opts & OPT_FILTERS ? "--since/--until/--ban/--verdict" : "--csv";
+        if (opts & OPT_FILTERS)
+                return "--since/--until/--ban/--verdict";
+        return opts & OPT_CSV ? "--csv" : "--image";
 }
 
 static int run(int argc, char **argv) {
@@ -348,6 +386,8 @@ static int run(int argc, char **argv) {
                 return cli_usage_error("%s: unexpected argument '%s'", v->name, sub_argv[v->max_args]);
 
         r = check_root(cli.root);
+        if (r == 0 && cli.policy_root)
+                r = check_root(cli.policy_root);
         if (r != 0)
                 return r;
         journal_setup("vendorbanctl", false);
