@@ -24,11 +24,21 @@ struct verb_help {
 static const struct verb_help verb_helps[] = {
         { "scan",
           "Usage: vendorbanctl [OPTIONS] scan\n"
+          "       vendorbanctl [OPTIONS] scan --image PATH\n"
           "\n"
           "Scan the installed packages and the watched paths now, evaluate each\n"
           "against the bans, and record every flag/block finding in the ledger and\n"
           "the journal. In enforce mode, act on blocked findings as vendorband does.\n"
           "Creates the state directory and the ledger if missing.\n"
+          "\n"
+          "A --root without a policy of its own (a mounted image, a container's root)\n"
+          "is scanned with this host's policy, or --policy-root's; nothing is then\n"
+          "written into it and nothing acted on: the output is the result.\n"
+          "\n"
+          "  --image PATH            Scan a container image instead: an OCI image layout\n"
+          "                          directory or a docker save tarball, unpacked layer\n"
+          "                          by layer into a temporary directory (no Docker).\n"
+          "  --policy-root DIR       Read the policy under DIR instead.\n"
           "\n" COMMON_OPTIONS
           "\n"
           "Exit status: 0 nothing banned found, 1 banned software found, 2 error.\n" },
@@ -125,6 +135,7 @@ void cli_help(FILE *f) {
               "Commands:\n"
               "  scan                    Scan the installed packages and the watched paths\n"
               "                          now; record and act on every finding.\n"
+              "  scan --image PATH       Scan a container image (OCI layout, docker save).\n"
               "  findings                List the findings in the ledger (filters, --csv).\n"
               "  status                  Whether vendorband runs, the mode, the policy and\n"
               "                          the ledger's counts.\n"
@@ -142,6 +153,8 @@ void cli_help(FILE *f) {
               "                          root (default " VB_DEFAULT_CONFIG ").\n"
               "  --json                  Print one JSON object instead of text (vendorbanctl(8)).\n"
               "  --no-pager              Never pipe the output into a pager.\n"
+              "  --policy-root DIR       Read the policy under DIR (default: the root's own,\n"
+              "                          or this host's for a root that has none).\n"
               "  -h, --help              Show this help and exit.\n"
               "  --version               Show the version and exit (as JSON with --json).\n"
               "\n"

@@ -11,10 +11,11 @@ _vendorbanctl() {
                 cword=$COMP_CWORD
         }
         local commands="scan findings status policy explain quarantine apt-hook"
-        local global="--root --config --json --no-pager --help --version"
+        local global="--root --policy-root --config --json --no-pager --help --version"
 
         case $prev in
-        --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --root | --policy-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --image) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --verdict) COMPREPLY=($(compgen -W "allow flag block" -- "$cur")); return ;;
         --since | --until) COMPREPLY=($(compgen -W "today yesterday now -1h -1d -7d" -- "$cur")); return ;;
@@ -29,7 +30,7 @@ _vendorbanctl() {
         local i verb= sub=
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
-                --root | --config | --since | --until | --ban | --verdict) ((i++)) ;;
+                --root | --policy-root | --image | --config | --since | --until | --ban | --verdict) ((i++)) ;;
                 -*) ;;
                 *) if [ -z "$verb" ]; then verb=${words[i]}; elif [ -z "$sub" ]; then sub=${words[i]}; fi ;;
                 esac
@@ -38,6 +39,7 @@ _vendorbanctl() {
         if [[ $cur == -* ]]; then
                 case $verb in
                 findings) COMPREPLY=($(compgen -W "$global --since --until --ban --verdict --csv" -- "$cur")) ;;
+                scan) COMPREPLY=($(compgen -W "$global --image" -- "$cur")) ;;
                 *) COMPREPLY=($(compgen -W "$global" -- "$cur")) ;;
                 esac
                 return
