@@ -239,7 +239,9 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         else
                 print_human(&c, &st);
 
-        if (r < 0 || c.record_error < 0)
+        /* Bad dpkg records (-EINVAL, printed above) hide nothing else: what
+         * was found still decides between 1 and 2. */
+        if ((r < 0 && r != -EINVAL) || c.record_error < 0)
                 return CLI_EXIT_ERROR;
-        return c.n > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+        return c.n > 0 ? CLI_EXIT_FOUND : r < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
