@@ -18,22 +18,11 @@ admin=$root/var/lib/dpkg
 arch=$(vb_arch)
 
 vb_step "build bigctl: 600 control fields, a 1 MiB Description, an innocent maintainer"
-d=$(mktemp -d "$VB_TMP/big.XXXXXX")
-mkdir -p "$d/pkg/DEBIAN" "$d/pkg/usr/lib/bigctl"
-cp /bin/true "$d/pkg/usr/lib/bigctl/bigctl"
-{
-        printf 'Package: bigctl\nVersion: 1.0\nArchitecture: %s\nMaintainer: Acme <ops@acme.example>\n' "$arch"
-        for i in $(seq 1 600); do printf 'X-Vb-Field-%d: value %d\n' "$i" "$i"; done
-        printf 'Description: a package with many fields\n'
-        head -c 1048576 /dev/zero | tr '\0' 'd' | fold -w 63 | sed 's/^/ /'
-        echo
-} >"$d/pkg/DEBIAN/control"
-dpkg-deb --root-owner-group -Zgzip --build "$d/pkg" "$d/bigctl.deb" >"$d/build.log" 2>&1 ||
-        { cat "$d/build.log" >&2; vb_fail "dpkg-deb --build failed for bigctl"; }
-[ "$(grep -c '^X-Vb-Field-' "$d/pkg/DEBIAN/control")" -eq 600 ] || vb_fail "bigctl has not 600 extra fields"
+big_deb=$(vb_build_big_deb bigctl 1.0 'Acme <ops@acme.example>')
+[ "$(dpkg-deb --field "$big_deb" | grep -c '^X-Vb-Field-')" -eq 600 ] || vb_fail "bigctl has not 600 extra fields"
 
 vb_step "dpkg -i bigctl (dpkg accepts it), then hello and kesl"
-vb_dpkg_install "$root" "$d/bigctl.deb"
+vb_dpkg_install "$root" "$big_deb"
 st=$(vb_dpkg "$root" -s bigctl | sed -n 's/^Status: //p')
 [ "$st" = "install ok installed" ] || vb_fail "dpkg did not install bigctl (status '$st')"
 vb_dpkg_install "$root" "$(vb_build_deb hello 2.10-3 'Santiago Vila <sanvila@debian.org>' /usr/bin/hello)"
