@@ -208,7 +208,7 @@ static void print_human(const struct scan_ctx *c, const struct vb_scan_stats *st
                st->packages, st->files, st->files_hashed, st->files_cached, st->duration_usec / 1000000,
                st->duration_usec / 10000 % 100, c->flagged, c->blocked);
         if (st->errors > 0)
-                fprintf(stderr, "vendorbanctl: %zu files could not be read and were skipped\n", st->errors);
+                fprintf(stderr, "vendorbanctl: %zu paths could not be read and were skipped\n", st->errors);
 }
 
 int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
@@ -216,7 +216,7 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         _cleanup_(store_freep) struct vb_store *store = NULL;
         _cleanup_(scan_ctx_clear) struct scan_ctx c = {};
         struct vb_scan_stats st = {};
-        struct vb_diag diag = {};
+        struct vb_diag diag = {}, unreadable = {};
         int64_t now = now_sec();
         int r;
 
@@ -244,6 +244,7 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         struct vb_scan_options o = {
                 .root = cli->root, .policy = p, .store = store, .now = now, .files = true,
                 .packages = !cli->image_label || image_has_dpkg(cli->root, p),
+                .unreadable = &unreadable,
         };
         r = scan_run(&o, on_item, &c, &st, &diag);
         if (r < 0) {
@@ -252,13 +253,16 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                 if (r != -EINVAL || diag.n == 0)
                         cli_error_errno(r, "scan of %s failed", cli->root);
         }
+        diag_print(&unreadable, stderr);        /* each path that could not be read, by name */
 
         if (cli->json)
                 print_json(cli, p, &c, &st);
         else
                 print_human(&c, &st);
 
-        if (r < 0 || c.record_error < 0)
+        /* Bad dpkg records (-EINVAL, printed above) hide nothing else: what
+         * was found still decides between 1 and 2. */
+        if ((r < 0 && r != -EINVAL) || c.record_error < 0)
                 return CLI_EXIT_ERROR;
-        return c.n > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+        return c.n > 0 ? CLI_EXIT_FOUND : r < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }

@@ -12,8 +12,8 @@
 #include "dpkg.h"
 #include "hashpool.h"
 #include "scan.h"
+#include "walk.h"
 
-#define SCAN_DEPTH_MAX 128
 #define SCAN_BATCH 2000
 
 struct scan_ctx {
@@ -25,9 +25,16 @@ struct scan_ctx {
         struct vb_hashpool *pool;       /* hashing threads for the walk, or NULL */
         size_t batch;                   /* file cache rows written in this transaction */
         bool in_tx;                     /* scan_run batches its writes in a transaction */
-        char *path;                     /* path inside the root being walked */
-        size_t len, cap;
 };
+
+/* A path that could not be read: counted, and named to the caller. */
+static void report_unreadable(struct scan_ctx *c, const char *path, int error) {
+        c->stats->errors++;
+        if (error == -ESTALE)
+                diag_add(c->o->unreadable, path, 0, "moved away while scanned: the rest of it was skipped");
+        else
+                diag_add(c->o->unreadable, path, 0, "cannot read: %s", strerror(-error));
+}
 
 /* ---- path sets ---- */
 
@@ -200,30 +207,6 @@ int scan_package(const struct vb_scan_options *o, const char *name, const char *
 
 /* ---- loose files ---- */
 
-static int path_push(struct scan_ctx *c, const char *name, size_t *ret_old) {
-        size_t nl = strlen(name), need = c->len + 1 + nl + 1;
-
-        if (need > c->cap) {
-                size_t cap = need * 2;
-                char *p = realloc(c->path, cap);
-                if (!p)
-                        return -ENOMEM;
-                c->path = p;
-                c->cap = cap;
-        }
-        *ret_old = c->len;
-        if (c->len == 0 || c->path[c->len - 1] != '/')
-                c->path[c->len++] = '/';
-        memcpy(c->path + c->len, name, nl + 1);
-        c->len += nl;
-        return 0;
-}
-
-static void path_pop(struct scan_ctx *c, size_t old) {
-        c->len = old;
-        c->path[old] = '\0';
-}
-
 static int open_regular(int dfd, const char *name, struct stat *st) {
         int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
         int fd = openat(dfd, name, flags | O_NOATIME);
@@ -285,7 +268,7 @@ static int drain_pool(struct scan_ctx *c, bool wait) {
 
         while (r >= 0 && c->pool && hashpool_next(c->pool, wait, &res) > 0) {
                 if (res->error < 0)
-                        c->stats->errors++;
+                        report_unreadable(c, res->path, res->error);
                 else
                         r = finish_hashed(c, res->path, &res->st, &res->content);
         }
@@ -316,8 +299,11 @@ static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const cha
 
         if (o->owned && pathset_contains(o->owned, path))
                 return 0;
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : (c->stats->errors++, 0);
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT)
+                        report_unreadable(c, path, -errno);
+                return 0;
+        }
         if (!S_ISREG(st.st_mode))
                 return 0;
 
@@ -330,7 +316,8 @@ static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const cha
 
         int fd = open_regular(dfd, name, &st);
         if (fd < 0) {
-                c->stats->errors++;
+                if (fd != -ENOENT)
+                        report_unreadable(c, path, fd);
                 return 0;
         }
         if (c->pool)
@@ -338,7 +325,7 @@ static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const cha
         r = filescan_fd(c->fs, fd, &content);
         close(fd);
         if (r < 0) {
-                c->stats->errors++;
+                report_unreadable(c, path, r);
                 return 0;
         }
         return finish_hashed(c, path, &st, &content);
@@ -352,45 +339,19 @@ static void batch_commit(struct scan_ctx *c) {
         c->batch = 0;
 }
 
-static int walk_dir(struct scan_ctx *c, int dfd, unsigned depth) {
-        DIR *d = fdopendir(dfd);
-        struct dirent *de;
-        int r = 0;
+static int walk_on_file(int dfd, const char *name, const char *path, unsigned char type, void *userdata) {
+        struct scan_ctx *c = userdata;
+        int r;
 
-        if (!d) {
-                close(dfd);
-                return -errno;
-        }
-        while (r >= 0 && (de = readdir(d))) {
-                size_t old;
-                unsigned char type = de->d_type;
+        if (type != DT_REG)
+                return 0;
+        r = scan_regular(c, dfd, name, path);
+        batch_commit(c);
+        return r;
+}
 
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                r = path_push(c, de->d_name, &old);
-                if (r < 0)
-                        break;
-                if (type == DT_UNKNOWN) {
-                        struct stat st;
-                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-                }
-                if (type == DT_DIR && depth < SCAN_DEPTH_MAX) {
-                        int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub >= 0)
-                                r = walk_dir(c, sub, depth + 1);
-                        else
-                                c->stats->errors++;
-                } else if (type == DT_DIR)
-                        c->stats->errors++;
-                else if (type == DT_REG) {
-                        r = scan_regular(c, dirfd(d), de->d_name, c->path);
-                        batch_commit(c);
-                }
-                path_pop(c, old);
-        }
-        closedir(d);
-        return r == -ENOMEM || r < 0 ? r : 0;
+static void walk_on_error(const char *path, int error, void *userdata) {
+        report_unreadable(userdata, path, error);
 }
 
 static int scan_files(struct scan_ctx *c) {
@@ -399,15 +360,13 @@ static int scan_files(struct scan_ctx *c) {
 
         for (size_t i = 0; i < cfg->watch_paths.n && r >= 0; i++) {
                 int fd = open_in_root(c->o->root, cfg->watch_paths.v[i], O_RDONLY | O_DIRECTORY);
-                if (fd < 0)
+                if (fd == -ENOENT)
                         continue; /* a watched path that does not exist holds nothing */
-                c->len = 0;
-                size_t old;
-                r = path_push(c, cfg->watch_paths.v[i] + 1, &old);
-                if (r >= 0)
-                        r = walk_dir(c, fd, 0);
-                else
-                        close(fd);
+                if (fd < 0) {
+                        report_unreadable(c, cfg->watch_paths.v[i], fd);
+                        continue;
+                }
+                r = walk_tree(fd, cfg->watch_paths.v[i], walk_on_file, walk_on_error, c);
         }
         return r;
 }
@@ -468,7 +427,6 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                         r = scan_files(&c);
                 r = walk_finish(&c, r);
         }
-        free(c.path);
         pathset_clear(&owned);
         if (c.in_tx) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
@@ -517,7 +475,6 @@ int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
               struct vb_scan_stats *ret_stats) {
         struct vb_scan_stats stats = {};
         struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
-        size_t old;
         int r;
 
         if (path[0] != '/')
@@ -527,13 +484,10 @@ int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
                 return fd;
         r = walk_start(&c);
         if (r >= 0)
-                r = path_push(&c, path + 1, &old);
-        if (r >= 0)
-                r = walk_dir(&c, fd, 0);
+                r = walk_tree(fd, path, walk_on_file, walk_on_error, &c);
         else
                 close(fd);
         r = walk_finish(&c, r);
-        free(c.path);
         if (ret_stats)
                 *ret_stats = stats;
         return r;

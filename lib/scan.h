@@ -24,6 +24,10 @@ struct vb_scan_options {
          * them (the package finding covers them). May be NULL. Filled by
          * scan_run and scan_package. */
         struct vb_pathset *owned;
+        /* Paths that could not be read (a directory that cannot be opened,
+         * a file that cannot be hashed), each named; may be NULL (then
+         * only counted in the stats' errors). */
+        struct vb_diag *unreadable;
 };
 
 /* A set of paths (sorted on demand) for "owned by a matched package". */
