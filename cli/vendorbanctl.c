@@ -244,7 +244,7 @@ char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir) {
 int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db) {
         int r = cli_policy_load(cli, ret_policy);
 
-        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli->root, cli->config);
+        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli_policy_root(cli), cli->config);
 
         *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : state ? cli_db_path_in(cli, state) : NULL;
         if (!*ret_db)
