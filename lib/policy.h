@@ -12,7 +12,7 @@
 #include "util.h"
 
 #define VB_DEFAULT_CONFIG "/etc/vendorban/vendorban.conf"
-#define VB_MARKERS_MAX 64
+#define VB_MARKERS_MAX 1024      /* a multiple of 64 (filescan.h keeps a bit set) */
 
 enum vb_mode { VB_MODE_AUDIT, VB_MODE_ENFORCE };
 
@@ -65,6 +65,8 @@ struct vb_config {
         char *dpkg_admin_dir;           /* default /var/lib/dpkg */
 };
 
+struct vb_policy_index;
+
 struct vb_policy {
         struct vb_config config;
         struct vb_ban *bans;
@@ -76,6 +78,7 @@ struct vb_policy {
         size_t n_markers;
         char digest[65];                /* sha256 over the bytes of every file loaded */
         char markers_digest[65];        /* sha256 over the marker set alone */
+        struct vb_policy_index *index;  /* the engine's lookups (match-policy.h); NULL: lists walked */
 };
 
 /* Load config_path (a path inside root; NULL = VB_DEFAULT_CONFIG) and every
