@@ -54,7 +54,7 @@ static bool path_is_unit(const char *path, const char *unit) {
 
 static void package_match_fields(const struct vb_ban *b, const struct vb_package *pkg,
                                   struct vb_decision *d) {
-        const char *fields[] = { pkg->maintainer, pkg->original_maintainer, pkg->vendor };
+        const char *fields[] = { pkg->maintainer, pkg->original_maintainer, pkg->vendor, pkg->packager };
         const struct vb_strv *names = &b->match[VB_IND_PACKAGE];
         const struct vb_strv *maints = &b->match[VB_IND_MAINTAINER];
 

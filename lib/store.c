@@ -156,6 +156,12 @@ static const char schema_v2[] =
         "CREATE INDEX actions_by_state ON actions (state);\n"
         "PRAGMA user_version = 2;\n";
 
+/* Schema v3: which package database a package finding came from
+ * ('dpkg' or 'rpm'; NULL for files and for rows older than v3). */
+static const char schema_v3[] =
+        "ALTER TABLE findings ADD COLUMN source TEXT;\n"
+        "PRAGMA user_version = 3;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -166,6 +172,7 @@ struct store_migration {
 static const struct store_migration migrations[] = {
         { 1, schema_v1 },
         { 2, schema_v2 },
+        { 3, schema_v3 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");
