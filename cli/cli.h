@@ -83,6 +83,7 @@ int cmd_policy(const struct vb_cli *cli, int argc, char **argv);
 int cmd_explain(const struct vb_cli *cli, int argc, char **argv);
 int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
 int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
+int cmd_rpmhook(const struct vb_cli *cli, int argc, char **argv);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

@@ -46,6 +46,7 @@ static const struct verb verbs[] = {
         { "explain", cmd_explain, 1, 1 },
         { "quarantine", cmd_quarantine, 1, 2 },
         { "apt-hook", cmd_apthook, 0, 0 },
+        { "rpm-hook", cmd_rpmhook, 0, 0 },
 };
 
 static void help(void) {
@@ -89,6 +90,10 @@ static void help(void) {
               "                          .deb the policy blocks in enforce mode; in audit\n"
               "                          mode only warns. On an error, apt_hook_on_error in\n"
               "                          the config decides (default: allow, exit 0).\n"
+              "  rpm-hook                The decision behind the dnf plugin (vendorban.py):\n"
+              "                          reads the transaction's packages on stdin, refuses\n"
+              "                          (exit 1, so dnf stops before rpm runs) a banned\n"
+              "                          .rpm in enforce mode; hook_on_error as above.\n"
               "\n"
               "Options (before or after COMMAND):\n"
               "  --root DIR              Resolve every path under DIR instead of / (a mounted\n"
