@@ -126,6 +126,7 @@ int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
 int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
 /* scan-image.c: scan --image PATH (unpack, then cmd_scan on the unpacked root) */
 int cmd_scan_image(const struct vb_cli *cli);
+int cmd_rpmhook(const struct vb_cli *cli, int argc, char **argv);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

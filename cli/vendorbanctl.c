@@ -72,6 +72,7 @@ static const struct verb verbs[] = {
         { "explain", cmd_explain, 1, 1, 0, false },
         { "quarantine", cmd_quarantine, 1, 2, 0, true },
         { "apt-hook", cmd_apthook, 0, 0, 0, false },
+        { "rpm-hook", cmd_rpmhook, 0, 0, 0, false },
 };
 
 int cli_error_errno(int r, const char *fmt, ...) {

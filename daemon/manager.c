@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "last-good.h"
 #include "manager.h"
+#include "rpmdb.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 
@@ -114,7 +115,10 @@ static int start_watcher(struct vb_manager *m) {
         watcher_stop(m->watcher);
         m->watcher = NULL;
 
-        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, &m->policy->config.watch_paths, &m->watcher);
+        _cleanup_free_ char *rpm_dbdir = NULL;
+        (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
+        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
+                          &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
