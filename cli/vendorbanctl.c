@@ -36,6 +36,7 @@ struct verb {
         const char *name;
         int (*run)(const struct vb_cli *cli, int argc, char **argv);
         int min_args, max_args;         /* positional arguments after the verb; -1 = any */
+        bool own_options;               /* the verb parses the options after it (fleet) */
 };
 
 static const struct verb verbs[] = {
@@ -46,6 +47,8 @@ static const struct verb verbs[] = {
         { "explain", cmd_explain, 1, 1 },
         { "quarantine", cmd_quarantine, 1, 2 },
         { "apt-hook", cmd_apthook, 0, 0 },
+        { "fleet", cmd_fleet, 0, -1, true },
+        { "metrics", cmd_metrics, 0, 0 },
 };
 
 static void help(void) {
@@ -296,6 +299,10 @@ static int run(int argc, char **argv) {
         /* Options may follow the verb too: parse the rest the same way. */
         sub_argc = argc - optind;
         sub_argv = argv + optind;
+        if (v->own_options) {
+                journal_setup("vendorbanctl", false);
+                return v->run(&cli, sub_argc, sub_argv);
+        }
         r = parse_options(&cli, sub_argc, sub_argv, true);
         if (r != 0)
                 return r;

@@ -144,6 +144,7 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
                       "%.2fs%s%s.",
                       why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
                       st.flagged, st.blocked, st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec); /* fleet hook: scan completed */
         refresh_guard(m);
         manager_notify_status(m);
         return r;
