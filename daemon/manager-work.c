@@ -134,6 +134,9 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         pathset_clear(&m->owned);
         int r = scan_run(&o, on_decision, &w, &st, &diag);
         m->scans++;
+        /* fleet hook: scan completed (before anything else is logged: the
+         * summary takes the scan's start as now - duration). */
+        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec);
         if (diag.n > 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "dpkg database unreadable during %s: %s:%u: %s", why,
                               diag.items[0].file, diag.items[0].line, diag.items[0].message);
@@ -144,7 +147,6 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
                       "%.2fs%s%s.",
                       why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
                       st.flagged, st.blocked, st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
-        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec); /* fleet hook: scan completed */
         refresh_guard(m);
         manager_notify_status(m);
         return r;

@@ -229,6 +229,8 @@ void summary_scan_done(struct vb_manager *m, bool complete, uint64_t duration_us
         if (!m->summary)
                 return;
         if (complete) {
+                /* Called right after the scan returned: now - duration is
+                 * at or before its start, and every finding it saw is newer. */
                 int64_t now = now_usec();
                 m->summary->complete_scan_start_usec = now - (int64_t) duration_usec;
                 m->summary->complete_scan_end_usec = now;

@@ -45,6 +45,17 @@ int fleet_save(const struct vb_fleet *f, const char *cursor, FILE *out) {
         fprintf(out, "\ncounts\t%" PRIu64 "\t%" PRIu64 "\n", f->summaries, f->duplicates);
         for (size_t i = 0; i < f->n_digests; i++)
                 fprintf(out, "digest\t%s\t%" PRId64 "\n", f->digests[i].digest, f->digests[i].first_seen_usec);
+        /* The dedup keys too: a duplicate of an entry read before the
+         * cursor may come after it (a host re-sending its journal). */
+        for (size_t i = 0; i < f->seen_size; i++) {
+                static const unsigned char zero[16];
+                const unsigned char *k = f->seen + i * 16;
+                char hex[33];
+                if (memcmp(k, zero, 16) == 0)
+                        continue;
+                hex_encode(k, 16, hex);
+                fprintf(out, "seen\t%s\n", hex);
+        }
         for (size_t i = 0; i < f->n_hosts; i++) {
                 const struct vb_fleet_host *h = &f->hosts[i];
                 fprintf(out, "host\t%s\t", h->machine_id);
@@ -164,6 +175,18 @@ static int load_line(struct vb_fleet *f, char *line, char **ret_cursor) {
         }
         if (strcmp(col[0], "host") == 0)
                 return load_host(f, col, n);
+        if (strcmp(col[0], "seen") == 0 && n == 2) {
+                unsigned char key[16];
+                if (strlen(col[1]) != 32)
+                        return -EBADMSG;
+                for (size_t i = 0; i < 16; i++) {
+                        unsigned v;
+                        if (sscanf(col[1] + 2 * i, "%2x", &v) != 1)
+                                return -EBADMSG;
+                        key[i] = (unsigned char) v;
+                }
+                return fleet_seen_add(f, key) < 0 ? -ENOMEM : 0;
+        }
         return -EBADMSG;
 }
 

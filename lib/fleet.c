@@ -126,6 +126,13 @@ static int seen_insert(struct vb_fleet *f, unsigned char key[DEDUP_KEY]) {
         }
 }
 
+int fleet_seen_add(struct vb_fleet *f, const unsigned char key[16]) {
+        unsigned char k[DEDUP_KEY];
+
+        memcpy(k, key, DEDUP_KEY);
+        return seen_insert(f, k);
+}
+
 static void sha_str(EVP_MD_CTX *c, const char *s) {
         EVP_DigestUpdate(c, s ? s : "", s ? strlen(s) + 1 : 0);
         EVP_DigestUpdate(c, s ? "\1" : "\0", 1);

@@ -90,6 +90,9 @@ const char *fleet_sig_to_string(enum vb_fleet_sig s); /* "verified" "unverified"
 int fleet_save(const struct vb_fleet *f, const char *cursor, FILE *out);
 int fleet_load(struct vb_fleet *f, FILE *in, char **ret_cursor, unsigned *ret_line);
 
+/* For fleet_load(): a dedup key (16 bytes) already seen; 1 new, 0 known. */
+int fleet_seen_add(struct vb_fleet *f, const unsigned char key[16]);
+
 /* "90", "90s", "30m", "26h", "7d" -> usec; -EINVAL otherwise. */
 int fleet_parse_duration(const char *s, int64_t *ret_usec);
 /* "2026-11-25", "2026-11-25T18:00:00[Z]", "2026-11-25 18:00:00", "@SECONDS" (UTC) -> usec. */

@@ -47,6 +47,17 @@ vb_jq_assert "$VB_TMP/s.json" '[.[] | select(.VENDORBAN_COMPLIANT == "no")][-1]
 vb_step "SIGHUP: a summary with reason reload"
 kill -HUP "$VB_DAEMON_PID"
 vb_wait_for -t 20 has_summary VENDORBAN_REASON=reload || vb_fail "no summary after a policy reload"
+t_reload=$(vb_journal_json MESSAGE_ID=$VB_MID_SUMMARY VENDORBAN_REASON=reload | jq -r '.[-1].VENDORBAN_SUMMARY_TIME')
+scan_after_reload() {
+        vb_journal_json MESSAGE_ID=$VB_MID_SUMMARY VENDORBAN_REASON=scan |
+                jq -e --argjson t "$t_reload" 'any(.[]; (.VENDORBAN_SUMMARY_TIME | tonumber) > $t)' >/dev/null
+}
+vb_wait_for -t 20 scan_after_reload || vb_fail "no summary after the rescan that follows the reload"
+summaries
+vb_jq_assert "$VB_TMP/s.json" '[.[] | select(.VENDORBAN_REASON == "reload")][-1] as $r
+        | [.[] | select((.VENDORBAN_SUMMARY_TIME | tonumber) >= ($r.VENDORBAN_SUMMARY_TIME | tonumber))]
+        | length >= 2 and all(.[]; .VENDORBAN_COMPLIANT == "no")' \
+        "a summary after the reload says compliant while kesl is installed"
 
 vb_step "metrics: Prometheus text with the same counts, guard state, scan time and policy age"
 vb_run "$VB_CTL" --root "$root" metrics

@@ -324,11 +324,13 @@ START_TEST(test_fleet_state_resume_same_result) {
                 struct vb_fleet *fl = pass ? &resumed : &whole;
                 add(fl, k, M1, "web1", 30 * HOUR, D_NEW, 0, 1);
                 add(fl, k2, M1, "web1", 31 * HOUR, D_NEW, 0, 1); /* key change after resume */
+                add(fl, k, M1, "web1", 1 * HOUR, D_OLD, 2, 0);   /* a duplicate from before the cursor */
         }
         fleet_finish(&whole, 32 * HOUR, 26 * HOUR);
         fleet_finish(&resumed, 32 * HOUR, 26 * HOUR);
         ck_assert_uint_eq(whole.n_hosts, resumed.n_hosts);
         ck_assert_uint_eq(whole.summaries, resumed.summaries);
+        ck_assert_uint_eq(whole.duplicates, resumed.duplicates);
         for (size_t i = 0; i < whole.n_hosts; i++) {
                 struct vb_fleet_host *a = &whole.hosts[i], *b = &resumed.hosts[i];
                 ck_assert_str_eq(a->machine_id, b->machine_id);
