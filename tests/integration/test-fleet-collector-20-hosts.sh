@@ -59,38 +59,37 @@ collector_summaries() { # every summary in the collector: HOSTNAME MACHINE TIME
 host_dir() { printf '%s/host-%s' "$VB_TMP" "$1"; }
 host_journal() { printf '%s/run/log/journal/%s' "$(host_dir "$1")" "${mid[$1]}"; }
 host_summaries_json() { journalctl -D "$(host_journal "$1")" -o json MESSAGE_ID=$VB_MID_SUMMARY 2>/dev/null | jq -s .; }
+all_local_json() { # every summary in the hosts' own journals, one JSON object a line
+        journalctl --file "$VB_TMP/host-*/run/log/journal/*/*.journal" -o json MESSAGE_ID=$VB_MID_SUMMARY "$@" 2>/dev/null
+}
 local_summaries() { # every summary in the hosts' own journals: HOSTNAME MACHINE TIME
-        local h
-        for h in "${hosts[@]}"; do
-                journalctl -D "$(host_journal "$h")" -o json MESSAGE_ID=$VB_MID_SUMMARY 2>/dev/null |
-                        jq -r '[._HOSTNAME, ._MACHINE_ID, .VENDORBAN_SUMMARY_TIME] | @tsv'
-        done
+        all_local_json | jq -r '[._HOSTNAME, ._MACHINE_ID, .VENDORBAN_SUMMARY_TIME] | @tsv'
+}
+hosts_with() { # hosts_with FIELD=VALUE...: how many hostnames have such a summary
+        all_local_json "$@" | jq -r ._HOSTNAME | sort -u | wc -l
 }
 host_has() { # host_has NN JQ-FILTER: a summary of host NN matches
         [ "$(host_summaries_json "$1" | jq "[.[] | select($2)] | length")" -gt 0 ]
 }
-daemon_pid() { # the outer pid of host NN's vendorband, found by its exact command line
-        local p want
-        want=$(printf '%s\n--root\n%s' "$VB_DAEMON" "${root[$1]}")
+declare -A daemon_of_root
+find_daemons() { # the outer pid of every host's vendorband, by its exact command line
+        local p
+        local -a args
+        daemon_of_root=()
         for p in /proc/[0-9]*; do
-                if [ "$( { tr '\0' '\n' <"$p/cmdline"; } 2>/dev/null)" = "$want" ]; then
-                        echo "${p#/proc/}"
-                        return 0
+                mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
+                if [ "${#args[@]}" -eq 3 ] && [ "${args[0]}" = "$VB_DAEMON" ] && [ "${args[1]}" = --root ]; then
+                        daemon_of_root[${args[2]}]=${p#/proc/}
                 fi
         done
-        return 1
 }
 all_local_in_collector() {
         local_summaries | sort -u >"$VB_TMP/local.tsv"
         collector_summaries | sort -u >"$VB_TMP/collected.tsv"
         [ -z "$(comm -23 "$VB_TMP/local.tsv" "$VB_TMP/collected.tsv")" ]
 }
-every_host_summarized() {
-        local h
-        for h in "${hosts[@]}"; do
-                host_has "$h" '.VENDORBAN_REASON == "scan"' || return 1
-        done
-}
+every_host_summarized() { [ "$(hosts_with VENDORBAN_REASON=scan)" -eq $N ]; }
+every_live_host_reloaded() { [ "$(hosts_with VENDORBAN_REASON=reload)" -eq $((N - 1)) ]; }
 
 # ------------------------------------------------------------ the collector
 port=
@@ -154,15 +153,15 @@ vb_wait_for -t 10 _vb_pid_gone "$col_pid" || vb_fail "journal-remote survived SI
 wait "$col_pid" 2>/dev/null || true
 _vb_forget_pid "$col_pid"
 killed_at=$(date +%s)
+find_daemons
 for h in "${live[@]}"; do
         [ "$h" = 05 ] || printf '# policy update\n' >>"${root[$h]}/etc/vendorban/vendorban.conf"
-        pid=$(daemon_pid "$h") || vb_fail "no vendorband for host $h"
+        pid=${daemon_of_root[${root[$h]}]:-}
+        [ -n "$pid" ] || vb_fail "no vendorband for host $h"
         kill -HUP "$pid"
 done
 vb_dpkg_install "${root[11]}" "$kesl_deb" >/dev/null
-for h in "${live[@]}"; do
-        vb_wait_for -t 30 host_has "$h" '.VENDORBAN_REASON == "reload"' || vb_fail "host $h wrote no reload summary"
-done
+vb_wait_for -t 30 every_live_host_reloaded || vb_fail "only $(hosts_with VENDORBAN_REASON=reload) hosts wrote a reload summary"
 vb_wait_for -t 30 host_has 11 '.VENDORBAN_COMPLIANT == "no"' || vb_fail "host 11 did not see kesl"
 vb_wait_for -t 30 later_than $((killed_at + 20)) || vb_fail "the clock does not move"
 
