@@ -136,6 +136,9 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         pathset_clear(&m->owned);
         int r = scan_run(&o, on_decision, &w, &st, &diag);
         m->scans++;
+        /* fleet hook: scan completed (before anything else is logged: the
+         * summary takes the scan's start as now - duration). */
+        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec);
         if (diag.n > 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s:%u: %s", why,
                               diag.items[0].file, diag.items[0].line, diag.items[0].message);

@@ -193,6 +193,7 @@ static int manager_reload(struct vb_manager *m) {
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         policy_source_write(m->root, p);
+        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
                 (void) enforce_apt_pins(&e);
@@ -271,6 +272,7 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
         guard_stop(m->guard);
+        summarizer_free(m->summary);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -313,6 +315,7 @@ int manager_startup(struct vb_manager *m) {
                 log_policy_loaded(m->policy, "loaded");
         policy_source_write(m->root, m->policy);
         (void) open_ledger(m);
+        summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
         write_pidfile(m);
 
