@@ -30,6 +30,7 @@ struct scan_ctx {
         const char *root;
         struct scan_finding *items;
         size_t n;
+        bool record;                    /* the root's own policy: ledger and journal (cli_policy_is_own) */
         int record_error;               /* first report_decision failure */
         size_t flagged, blocked;
 };
@@ -90,7 +91,7 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
                 return 0;
 
         struct vb_reporter rep = { .store = c->store, .policy = c->policy, .root = c->root };
-        r = report_decision(&rep, item, 0, NULL, NULL);
+        r = c->record ? report_decision(&rep, item, 0, NULL, NULL) : 0;
         if (r < 0 && c->record_error == 0) {
                 c->record_error = r;
                 cli_error_errno(r, "failed to record a finding in the ledger (%s)",
@@ -110,6 +111,15 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         else
                 c->flagged++;
         return 0;
+}
+
+/* An image without a dpkg database (Alpine, distroless) has no packages;
+ * a host without one is an error scan_run reports. */
+static bool image_has_dpkg(const char *root, const struct vb_policy *p) {
+        _cleanup_free_ char *admindir = path_under_root(root, p->config.dpkg_admin_dir);
+        _cleanup_free_ char *status = NULL;
+
+        return admindir && asprintf(&status, "%s/status", admindir) >= 0 && access(status, F_OK) == 0;
 }
 
 static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int64_t now,
@@ -139,7 +149,10 @@ static void print_json(const struct vb_cli *cli, const struct vb_policy *p, cons
 
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_kv_string(&j, "root", cli->root);
+        json_kv_string(&j, "root", cli->image_label ? NULL : cli->root);
+        json_kv_string(&j, "image", cli->image_label);
+        json_kv_string(&j, "policy_root", cli_policy_root(cli));
+        json_kv_bool(&j, "recorded", c->record);
         json_kv_string(&j, "mode", mode_to_string(p->config.mode));
         json_kv_string(&j, "policy_digest", p->digest);
         json_kv_uint(&j, "packages_scanned", st->packages);
@@ -207,24 +220,30 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         int64_t now = now_sec();
         int r;
 
+        if (cli->image)
+                return cmd_scan_image(cli);
         r = cli_policy_load(cli, &p);
         if (r != 0)
                 return r;
-        if (p->config.mode == VB_MODE_ENFORCE && geteuid() != 0) {
+        c.record = cli_policy_is_own(cli);
+        if (c.record && p->config.mode == VB_MODE_ENFORCE && geteuid() != 0) {
                 fputs("vendorbanctl: scan in enforce mode needs root (it stops processes, masks units and "
                       "quarantines files); run it as root, or use a configuration with mode = \"audit\"\n",
                       stderr);
                 return CLI_EXIT_ERROR;
         }
-        r = store_setup(cli, p, now, &store);
-        if (r != 0)
-                return r;
+        if (c.record) {
+                r = store_setup(cli, p, now, &store);
+                if (r != 0)
+                        return r;
+        }
 
         c.policy = p;
         c.store = store;
         c.root = cli->root;
         struct vb_scan_options o = {
-                .root = cli->root, .policy = p, .store = store, .now = now, .packages = true, .files = true,
+                .root = cli->root, .policy = p, .store = store, .now = now, .files = true,
+                .packages = !cli->image_label || image_has_dpkg(cli->root, p),
                 .unreadable = &unreadable,
         };
         r = scan_run(&o, on_item, &c, &st, &diag);

@@ -134,6 +134,7 @@ END_TEST
 Suite *test_suite(void) {
         Suite *s = suite_create("walk");
         TCase *tc = tcase_create("core");
+        tcase_set_timeout(tc, 60);
 
         tcase_add_test(tc, test_walk_any_depth_few_descriptors);
         tcase_add_test(tc, test_walk_callback_stops_it);
