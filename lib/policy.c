@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "match-policy.h"
 #include "policy-parse.h"
 
 #define DEFAULT_BANS_DIR "/etc/vendorban/bans.d"
@@ -502,6 +503,9 @@ int policy_load(const char *root, const char *config_path, struct vb_policy **re
         r = policy_finish(p, md);
         if (r < 0)
                 return r;
+        r = policy_compile(p);          /* the engine's lookups: match-policy.c */
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -567,6 +571,7 @@ char *policy_state_dir(const char *root, const char *config_path) {
 void policy_free(struct vb_policy *p) {
         if (!p)
                 return;
+        policy_index_free(p->index);
         config_clear(&p->config);
         for (size_t i = 0; i < p->n_bans; i++)
                 ban_clear(&p->bans[i]);

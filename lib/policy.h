@@ -15,7 +15,7 @@
 
 #define VB_DEFAULT_CONFIG "/etc/vendorban/vendorban.conf"
 #define VB_DEFAULT_STATE_DIR "/var/lib/vendorban"
-#define VB_MARKERS_MAX 64
+#define VB_MARKERS_MAX 1024      /* a multiple of 64 (filescan.h keeps a bit set) */
 
 enum vb_mode { VB_MODE_AUDIT, VB_MODE_ENFORCE };
 
@@ -87,6 +87,8 @@ struct vb_config {
         struct vb_origins origins;
 };
 
+struct vb_policy_index;
+
 struct vb_policy {
         struct vb_config config;
         struct vb_ban *bans;
@@ -98,6 +100,7 @@ struct vb_policy {
         size_t n_markers;
         char digest[65];                /* sha256 over the bytes of every file loaded */
         char markers_digest[65];        /* sha256 over the marker set alone */
+        struct vb_policy_index *index;  /* the engine's lookups (match-policy.h); NULL: lists walked */
         struct vb_strv files;           /* every file read (host paths), in load order */
         struct vb_strv disabled;        /* shipped bans disabled by an empty /etc file or a /dev/null link */
         struct vb_strv pending;         /* .dpkg-dist, .dpkg-new, .ucf-* files found beside the policy */

@@ -464,7 +464,7 @@ END_TEST
 
 /* Two files that are fine alone but hold more than VB_MARKERS_MAX markers together. */
 START_TEST(test_policy_too_many_markers) {
-        char line[4096] = "  match = { markers = [ ";
+        char line[16 * VB_MARKERS_MAX] = "  match = { markers = [ ";
         struct vb_policy *p;
         struct vb_diag d;
 
