@@ -753,6 +753,11 @@ START_TEST(test_store_policy_last_good_read_back) {
         ck_assert_uint_eq(q->bans[0].match[VB_IND_PACKAGE].n, 3);
         ck_assert_str_eq(q->bans[0].match[VB_IND_PACKAGE].v[2], "klnagent64");
         ck_assert_str_eq(q->bans[0].exempt_paths.v[0], "/opt/vendor/README");
+        /* Compiling it again keeps the date it was compiled at. */
+        ck_assert_int_eq(store_policy_compile(s, q, 1800000000), 0);
+        policy_free(q);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert_int_eq(saved, 1700000000);
         policy_free(q);
         policy_done(p);
         store_free(s);
