@@ -6,7 +6,8 @@
 # source rpm), and finds packages through Vendor and Packager alone; a
 # benign rpm and the dpkg packages beside it are judged as usual (both
 # databases count). A corrupt rpm database is a clear error naming it, and
-# loses nothing: the dpkg finding is still made and recorded.
+# loses nothing: the dpkg finding is still made and recorded (exit 1: what
+# was found decides; exit 2 when nothing was).
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/rpm-lib.sh"
@@ -78,7 +79,7 @@ vb_dpkg_install "$r3" "$kesl_deb"
 mkdir -p "$r3/var/lib/rpm"
 head -c 65536 /dev/urandom >"$r3/var/lib/rpm/rpmdb.sqlite"
 vb_run "$VB_CTL" --root "$r3" --json scan
-vb_expect_rc 2
+vb_expect_rc 1 # the bad database hides nothing: what was found decides (1), the error is on stderr
 grep -q "$r3/var/lib/rpm" "$VB_ERR" || { vb_show_last; vb_fail "the error does not name the rpm database"; }
 grep -Eqi 'rpm' "$VB_ERR" || { vb_show_last; vb_fail "the error does not say rpm"; }
 vb_jq_assert "$VB_OUT" 'any(.findings[]; .package == "kesl-astra" and .source == "dpkg")' \
@@ -86,5 +87,12 @@ vb_jq_assert "$VB_OUT" 'any(.findings[]; .package == "kesl-astra" and .source ==
 vb_findings_json "$r3" "$VB_TMP/f3.json"
 vb_jq_assert "$VB_TMP/f3.json" 'any(.findings[]; .package == "kesl-astra")' "the dpkg finding is not in the ledger"
 sed 's/^/  stderr: /' "$VB_ERR"
+vb_step "corrupt rpm database and nothing found: exit 2"
+r4=$(vb_tmproot)
+mkdir -p "$r4/var/lib/rpm"
+head -c 65536 /dev/urandom >"$r4/var/lib/rpm/rpmdb.sqlite"
+vb_run "$VB_CTL" --root "$r4" --json scan
+vb_expect_rc 2
+grep -q "$r4/var/lib/rpm" "$VB_ERR" || { vb_show_last; vb_fail "the error does not name the rpm database"; }
 
 vb_step "all checks passed"
