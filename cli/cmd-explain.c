@@ -197,6 +197,7 @@ static int explain_file(const struct vb_cli *cli, const struct vb_policy *p, con
                         f.sha256 = e.sha256 = content.sha256;
                         f.is_elf = content.is_elf;
                         f.marker_hits = content.marker_hits;
+                        f.marker_words = content.marker_words;
                 } else
                         e.note = S_ISLNK(st.st_mode) ? " (symlink, not followed)" : " (not a regular file)";
         }

@@ -112,14 +112,15 @@ static const struct verb_help verb_helps[] = {
           "whatever that setting says.\n"
           "\n" COMMON_OPTIONS },
         { "rpm-hook",
-          "Usage: vendorbanctl [OPTIONS] rpm-hook < DNF-PLUGIN-STREAM\n"
+          "Usage: vendorbanctl [OPTIONS] rpm-hook < TRANSACTION\n"
           "\n"
-          "The decision behind the dnf plugin (vendorban.py, /etc/dnf/plugins/\n"
-          "vendorban.conf): reads the packages a dnf transaction brings in on standard\n"
-          "input, judges each downloaded .rpm by its own header, and refuses (exit 1,\n"
-          "so dnf stops before rpm runs) one the policy blocks in enforce mode; in\n"
-          "audit mode only warns. On an error, hook_on_error (or its old name\n"
-          "apt_hook_on_error) in the config decides (default: allow, exit 0).\n"
+          "The decision behind the dnf plugin (vendorban.py): reads the packages of a\n"
+          "dnf transaction on standard input, judges each .rpm by its own header, and\n"
+          "refuses (exit 1, so dnf stops before rpm runs) a banned one in enforce mode,\n"
+          "naming the package, its vendor and the ban's authority; in audit mode it\n"
+          "only warns. A fault of the hook follows hook_on_error (apt_hook_on_error is\n"
+          "its old name). Plain rpm -i bypasses dnf: vendorband catches that after the\n"
+          "fact.\n"
           "\n" COMMON_OPTIONS },
 };
 
@@ -155,7 +156,7 @@ void cli_help(FILE *f) {
               "  quarantine list         The files enforcement moved into the quarantine.\n"
               "  quarantine restore ID   Put a quarantined file back (needs root).\n"
               "  apt-hook                APT's DPkg::Pre-Install-Pkgs hook (protocol v3).\n"
-              "  rpm-hook                The decision behind the dnf plugin (stdin).\n"
+              "  rpm-hook                The decision behind the dnf plugin.\n"
               "\n"
               "Options (before or after COMMAND):\n"
               "  --root DIR              Resolve every path under DIR instead of / (a mounted\n"

@@ -245,12 +245,14 @@ char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir) {
 int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db) {
         int r = cli_policy_load(cli, ret_policy);
 
-        *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : cli_db_path_in(cli, CLI_STATE_DIR_DEFAULT);
+        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli->root, cli->config);
+
+        *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : state ? cli_db_path_in(cli, state) : NULL;
         if (!*ret_db)
                 return cli_error_errno(-ENOMEM, "failed to build the ledger path");
         if (r != 0)
                 fprintf(stderr, "vendorbanctl: warning: the policy is broken (see above); reading the ledger "
-                        "in the default state directory: %s\n", *ret_db);
+                        "in the state directory the main config names (or the default): %s\n", *ret_db);
         return r;
 }
 

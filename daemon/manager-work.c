@@ -117,7 +117,8 @@ static struct vb_scan_options scan_options(struct vb_manager *m, struct vb_store
 }
 
 void manager_notify_status(struct vb_manager *m) {
-        sd_notifyf(0, "STATUS=%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+                   m->policy->last_known_good ? "LAST-KNOWN-GOOD policy (files broken), " : "",
                    mode_to_string(m->policy->config.mode), m->policy->n_bans,
                    m->watcher ? watcher_num_watches(m->watcher) : 0,
                    m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"

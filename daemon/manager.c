@@ -14,6 +14,7 @@
 
 #include "enforce.h"
 #include "journal.h"
+#include "last-good.h"
 #include "manager.h"
 #include "rpmdb.h"
 
@@ -191,6 +192,7 @@ static int manager_reload(struct vb_manager *m) {
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
+        policy_source_write(m->root, p);
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
                 (void) enforce_apt_pins(&e);
@@ -302,10 +304,14 @@ int manager_startup(struct vb_manager *m) {
         r = policy_load(m->root, m->config_path, &m->policy, &diag);
         if (r < 0) {
                 diag_print(&diag, stderr);
-                log_policy_error(m, &diag, r, false);
-                return r;
-        }
-        log_policy_loaded(m->policy, "loaded");
+                /* Broken files: run the last-known-good policy, loudly. */
+                if (last_good_start(m->root, m->config_path, &diag, r, &m->policy) < 0) {
+                        log_policy_error(m, &diag, r, false);
+                        return r;
+                }
+        } else
+                log_policy_loaded(m->policy, "loaded");
+        policy_source_write(m->root, m->policy);
         (void) open_ledger(m);
         repair_and_pin(m);
         write_pidfile(m);

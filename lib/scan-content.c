@@ -77,6 +77,7 @@ static int evaluate_file(struct scan_ctx *c, const char *path, const struct stat
         struct vb_file f = {
                 .path = path, .sha256 = content->sha256, .is_elf = content->is_elf,
                 .marker_hits = content->marker_hits, .first_seen = st->st_ctim.tv_sec,
+                .marker_words = content->marker_words,
         };
         engine_evaluate_file(c->o->policy, &f, c->o->now, &d);
         if (!d.ban)

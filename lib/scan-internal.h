@@ -40,11 +40,3 @@ int scan_filescan_new(const struct vb_policy *p, struct vb_filescan **ret);
 /* Start the hashing threads (or a scanner here); finish drains them. */
 int scan_hash_start(struct scan_ctx *c);
 int scan_hash_finish(struct scan_ctx *c, int r);
-
-/* The rpm database's packages (scan-rpm.c), as scan_rpm_packages(). */
-int scan_rpm_pass(struct scan_ctx *c, int64_t since, int64_t *ret_newest, struct vb_diag *diag);
-/* Forget the diag entries past the first n (n <= d->n). */
-static inline void diag_truncate(struct vb_diag *d, size_t n) {
-        if (d && n < d->n)
-                d->n = n;
-}
