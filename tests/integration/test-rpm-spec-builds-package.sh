@@ -26,7 +26,7 @@ vb_step "the package's files"
 rpm -qlp "$pkg" 2>/dev/null >"$VB_TMP/files"
 for f in /usr/sbin/vendorband /usr/sbin/vendorbanctl /usr/lib/systemd/system/vendorband.service \
         /usr/lib/tmpfiles.d/vendorban.conf /usr/lib/systemd/catalog/vendorban.catalog \
-        /etc/vendorban/vendorban.conf /etc/vendorban/bans.d/kaspersky.conf /etc/dnf/plugins/vendorban.conf \
+        /etc/vendorban/vendorban.conf /usr/share/vendorban/bans.d/kaspersky.conf /etc/dnf/plugins/vendorban.conf \
         /usr/share/man/man8/vendorbanctl.8; do
         grep -qx "$f" "$VB_TMP/files" || { cat "$VB_TMP/files" >&2; vb_fail "the rpm lacks $f"; }
 done
