@@ -43,7 +43,7 @@ struct vb_manager {
         bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
         bool rpm_dirty;                         /* the rpm database moved: read what is new once rpm is done */
         int64_t rpm_since;                      /* newest rpm install time already evaluated */
-        int64_t rpm_deferred_since;             /* rpm_dirty held back while rpm runs, since */
+        int64_t rpm_deferred_since;             /* last read while an rpm transaction still ran; 0 if none */
 };
 
 int manager_new(const char *root, const char *config_path, struct vb_manager **ret);
