@@ -136,6 +136,9 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         pathset_clear(&m->owned);
         int r = scan_run(&o, on_decision, &w, &st, &diag);
         m->scans++;
+        /* fleet hook: scan completed (before anything else is logged: the
+         * summary takes the scan's start as now - duration). */
+        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec);
         if (diag.n > 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s:%u: %s", why,
                               diag.items[0].file, diag.items[0].line, diag.items[0].message);
@@ -420,4 +423,22 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         (void) sd_event_source_set_time(m->debounce_timer, t);
         (void) sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_ONESHOT);
         return 0;
+}
+
+/* The exec guard found a file running banned content after the fact
+ * (guard_on_suspect): evaluate it like a file event, so that in enforce
+ * mode it is quarantined. */
+void manager_on_guard_suspect(const char *path, void *userdata) {
+        struct vb_manager *m = userdata;
+        size_t len = strlen(path);
+        struct vb_watch_event *ev = calloc(1, sizeof *ev + len + 1);
+
+        if (!ev)
+                return;
+        ev->kind = VB_WATCH_FILE;
+        ev->usec = now_usec();
+        memcpy(ev->path, path, len + 1);
+        pending_append(m, ev);
+        if (m->watcher)
+                (void) manager_on_watch(NULL, -1, 0, m); /* arms the debounce timer */
 }

@@ -189,10 +189,12 @@ static int manager_reload(struct vb_manager *m) {
         }
 
         (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         policy_source_write(m->root, p);
+        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
                 (void) enforce_apt_pins(&e);
@@ -271,6 +273,7 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
         guard_stop(m->guard);
+        summarizer_free(m->summary);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -313,6 +316,7 @@ int manager_startup(struct vb_manager *m) {
                 log_policy_loaded(m->policy, "loaded");
         policy_source_write(m->root, m->policy);
         (void) open_ledger(m);
+        summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
         write_pidfile(m);
 
@@ -323,6 +327,7 @@ int manager_startup(struct vb_manager *m) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
                               strerror(-r));
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
                 return r;

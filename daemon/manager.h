@@ -13,6 +13,7 @@
 #include "store.h"
 #include "watcher.h"
 #include "guard.h"
+#include "summarizer.h"
 
 struct vb_manager {
         char *root;
@@ -44,6 +45,7 @@ struct vb_manager {
         bool rpm_dirty;                         /* the rpm database moved: read what is new once rpm is done */
         int64_t rpm_since;                      /* newest rpm install time already evaluated */
         int64_t rpm_deferred_since;             /* last read while an rpm transaction still ran; 0 if none */
+        struct vb_summarizer *summary;          /* the compliance summary (summary.c) */
 };
 
 int manager_new(const char *root, const char *config_path, struct vb_manager **ret);
@@ -60,3 +62,4 @@ int manager_run(struct vb_manager *m);
 int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 int manager_full_scan(struct vb_manager *m, const char *why);
 void manager_notify_status(struct vb_manager *m);
+void manager_on_guard_suspect(const char *path, void *userdata);
