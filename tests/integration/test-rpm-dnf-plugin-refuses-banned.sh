@@ -94,6 +94,13 @@ vb_run "$VB_CTL" --root "$r" rpm-hook < <(printf 'VENDORBAN-RPM-HOOK 1\nPKG\tins
         "$VB_TMP/no-such.rpm")
 vb_expect_rc 0
 grep -q "no-such.rpm" "$VB_ERR" || { vb_show_last; vb_fail "the error does not name the unreadable rpm"; }
+head -c 4096 /dev/urandom >"$VB_TMP/garbage.rpm"
+vb_set_conf "$r" hook_on_error '"refuse"'
+vb_run "$VB_CTL" --root "$r" rpm-hook < <(printf 'VENDORBAN-RPM-HOOK 1\nPKG\tinstall\thello\t1-1\tx86_64\t\t\t%s\n' \
+        "$VB_TMP/garbage.rpm")
+vb_expect_rc 1
+grep -q "garbage.rpm: not a readable rpm package" "$VB_ERR" || { vb_show_last; vb_fail "a garbage .rpm is not named"; }
+vb_set_conf "$r" hook_on_error '"allow"'
 
 vb_step "enforce: a scan that blocks an rpm-installed kesl writes dnf's excludepkgs, no APT pin"
 r3=$(vb_tmproot)
