@@ -14,8 +14,9 @@ vb_require_root
 vb_require_programs ctl
 vb_private_journal "$@"
 vb_rpm_setup
-command -v dnf >/dev/null && command -v createrepo_c >/dev/null ||
+if ! command -v dnf >/dev/null || ! command -v createrepo_c >/dev/null; then
         vb_fail "dnf and createrepo_c are missing (scripts/install-deps installs them)"
+fi
 VB_MID_DNF_REFUSED=265c076b7164440bb49a7ae321834b1b
 
 vb_step "a local repository: kesl 12.1 (banned), hello (benign)"
