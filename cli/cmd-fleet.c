@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 
@@ -144,24 +145,106 @@ static int load_enrolled(struct vb_fleet *f, const char *dir) {
         return 0;
 }
 
-/* The value of FIELD in the current entry as a NUL-terminated copy in buf. */
-static const char *entry_field(sd_journal *j, const char *field, char *buf, size_t size) {
+/* Entries are read in batches; their signatures (the costly part: an
+ * Ed25519 verification each) are checked on every CPU, then the batch is
+ * taken in journal order. */
+#define BATCH 2048
+#define THREADS_MAX 16
+
+struct batch {
+        struct vb_fleet_entry e[BATCH];
+        char *owned[BATCH][_VB_SF_MAX + 4];     /* copies behind e[i]'s strings */
+        char boot[BATCH][33];
+        bool valid[BATCH];
+        size_t n;
+};
+
+struct verifier {
+        struct batch *b;
+        size_t first, step;
+};
+
+/* A copy of FIELD's value in the current entry, or NULL. */
+static char *entry_field(sd_journal *j, const char *field) {
         const void *d;
         size_t l, n = strlen(field);
 
-        if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= n || l - n - 1 >= size)
+        if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= n)
                 return NULL;
-        memcpy(buf, (const char *) d + n + 1, l - n - 1);
-        buf[l - n - 1] = '\0';
-        return buf;
+        return strndup((const char *) d + n + 1, l - n - 1);
+}
+
+static void *verify_some(void *userdata) {
+        struct verifier *v = userdata;
+
+        for (size_t i = v->first; i < v->b->n; i += v->step)
+                v->b->valid[i] = fleet_entry_valid(&v->b->e[i]);
+        return NULL;
+}
+
+static void batch_verify(struct batch *b) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t n = cpus < 1 ? 1 : cpus > THREADS_MAX ? THREADS_MAX : (size_t) cpus;
+        struct verifier v[THREADS_MAX];
+        pthread_t t[THREADS_MAX];
+        size_t started = 0;
+
+        if (b->n < 64)
+                n = 1;
+        for (size_t i = 0; i < n; i++)
+                v[i] = (struct verifier) { .b = b, .first = i, .step = n };
+        for (size_t i = 1; i < n; i++)
+                if (pthread_create(&t[i], NULL, verify_some, &v[i]) == 0)
+                        started = i;
+                else
+                        break;
+        /* Any share whose thread did not start is done here. */
+        for (size_t i = started + 1; i < n; i++)
+                verify_some(&v[i]);
+        verify_some(&v[0]);
+        for (size_t i = 1; i <= started; i++)
+                pthread_join(t[i], NULL);
+}
+
+static int batch_flush(struct vb_fleet *f, struct batch *b) {
+        int r = 0;
+
+        batch_verify(b);
+        for (size_t i = 0; i < b->n; i++) {
+                int k = fleet_add_checked(f, &b->e[i], b->valid[i]);
+                if (k == -ENOMEM)
+                        r = k;
+                /* -EINVAL: no usable _MACHINE_ID; such an entry names no host. */
+                for (size_t x = 0; x < _VB_SF_MAX + 4; x++)
+                        free(b->owned[i][x]);
+        }
+        b->n = 0;
+        return r;
+}
+
+static void batch_take(struct batch *b, sd_journal *j, uint64_t realtime, uint64_t monotonic, sd_id128_t boot) {
+        size_t i = b->n++;
+        char **o = b->owned[i];
+        struct vb_fleet_entry *e = &b->e[i];
+
+        *e = (struct vb_fleet_entry) { .realtime = realtime, .monotonic = monotonic, .boot_id = b->boot[i] };
+        sd_id128_to_string(boot, b->boot[i]);
+        e->machine_id = o[_VB_SF_MAX] = entry_field(j, "_MACHINE_ID");
+        e->hostname = o[_VB_SF_MAX + 1] = entry_field(j, "_HOSTNAME");
+        e->signature = o[_VB_SF_MAX + 2] = entry_field(j, VB_SUMMARY_SIGNATURE_FIELD);
+        o[_VB_SF_MAX + 3] = NULL;
+        for (size_t k = 0; k < _VB_SF_MAX; k++)
+                e->values[k] = o[k] = entry_field(j, summary_field_names[k]);
 }
 
 static int read_journal(struct vb_fleet *f, const struct fleet_opts *o, const char *resume, char **ret_cursor) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        static char vals[_VB_SF_MAX + 4][1024];
+        _cleanup_free_ struct batch *b = calloc(1, sizeof *b);
         bool skip_first = false;
-        int r;
+        int r = 0;
 
+        if (!b)
+                return cli_error_errno(-ENOMEM, "reading %s", o->journal_dir);
         r = sd_journal_open_directory(&j, o->journal_dir, 0);
         if (r < 0)
                 return cli_error_errno(r, "cannot open the journal directory %s", o->journal_dir);
@@ -176,33 +259,25 @@ static int read_journal(struct vb_fleet *f, const struct fleet_opts *o, const ch
         if (r < 0)
                 return cli_error_errno(r, "cannot seek in %s", o->journal_dir);
         while ((r = sd_journal_next(j)) > 0) {
+                uint64_t realtime, monotonic;
+                sd_id128_t boot;
                 if (skip_first) {
                         skip_first = false;
                         if (sd_journal_test_cursor(j, resume) > 0)
                                 continue;
                 }
-                struct vb_fleet_entry e = {};
-                sd_id128_t boot;
-                char boot_s[33];
-                if (sd_journal_get_realtime_usec(j, &e.realtime) < 0 ||
-                    sd_journal_get_monotonic_usec(j, &e.monotonic, &boot) < 0)
+                if (sd_journal_get_realtime_usec(j, &realtime) < 0 ||
+                    sd_journal_get_monotonic_usec(j, &monotonic, &boot) < 0)
                         continue;
-                if (o->since_usec > 0 && e.realtime < (uint64_t) o->since_usec)
+                if (o->since_usec > 0 && realtime < (uint64_t) o->since_usec)
                         continue;
-                sd_id128_to_string(boot, boot_s);
-                e.boot_id = boot_s;
-                e.machine_id = entry_field(j, "_MACHINE_ID", vals[_VB_SF_MAX], sizeof vals[0]);
-                e.hostname = entry_field(j, "_HOSTNAME", vals[_VB_SF_MAX + 1], sizeof vals[0]);
-                e.signature = entry_field(j, VB_SUMMARY_SIGNATURE_FIELD, vals[_VB_SF_MAX + 2], sizeof vals[0]);
-                for (size_t i = 0; i < _VB_SF_MAX; i++)
-                        e.values[i] = entry_field(j, summary_field_names[i], vals[i], sizeof vals[i]);
-                r = fleet_add(f, &e);
-                if (r == -ENOMEM)
-                        return cli_error_errno(r, "reading %s", o->journal_dir);
-                /* -EINVAL: no usable _MACHINE_ID; such an entry names no host. */
+                batch_take(b, j, realtime, monotonic, boot);
+                if (b->n == BATCH && (r = batch_flush(f, b)) < 0)
+                        break;
         }
-        if (r < 0)
-                return cli_error_errno(r, "reading %s", o->journal_dir);
+        int k = batch_flush(f, b);
+        if (r < 0 || k < 0)
+                return cli_error_errno(r < 0 ? r : k, "reading %s", o->journal_dir);
         char *cursor = NULL;
         if (sd_journal_previous(j) > 0 && sd_journal_get_cursor(j, &cursor) >= 0)
                 *ret_cursor = cursor;

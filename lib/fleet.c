@@ -164,7 +164,7 @@ static int dedup_key(struct vb_fleet *f, const struct vb_fleet_entry *e, unsigne
         return 0;
 }
 
-static bool signature_valid(const struct vb_fleet_entry *e) {
+bool fleet_entry_valid(const struct vb_fleet_entry *e) {
         _cleanup_free_ char *canonical = NULL;
         size_t len;
 
@@ -233,6 +233,10 @@ int fleet_enroll(struct vb_fleet *f, const char *machine_id, const char *pubkey_
 }
 
 int fleet_add(struct vb_fleet *f, const struct vb_fleet_entry *e) {
+        return fleet_add_checked(f, e, fleet_entry_valid(e));
+}
+
+int fleet_add_checked(struct vb_fleet *f, const struct vb_fleet_entry *e, bool valid) {
         unsigned char key[DEDUP_KEY];
         int r;
 
@@ -256,7 +260,7 @@ int fleet_add(struct vb_fleet *f, const struct vb_fleet_entry *e) {
         h->summaries++;
         f->summaries++;
 
-        bool valid = signature_valid(e), trusted = false;
+        bool trusted = false;
         if (!valid)
                 h->seen_unverified = true;
         else if (h->enrolled)
