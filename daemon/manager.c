@@ -14,7 +14,9 @@
 
 #include "enforce.h"
 #include "journal.h"
+#include "last-good.h"
 #include "manager.h"
+#include "rpmdb.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 
@@ -113,7 +115,10 @@ static int start_watcher(struct vb_manager *m) {
         watcher_stop(m->watcher);
         m->watcher = NULL;
 
-        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, &m->policy->config.watch_paths, &m->watcher);
+        _cleanup_free_ char *rpm_dbdir = NULL;
+        (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
+        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
+                          &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
@@ -184,9 +189,11 @@ static int manager_reload(struct vb_manager *m) {
         }
 
         (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
+        policy_source_write(m->root, p);
         summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
@@ -300,10 +307,14 @@ int manager_startup(struct vb_manager *m) {
         r = policy_load(m->root, m->config_path, &m->policy, &diag);
         if (r < 0) {
                 diag_print(&diag, stderr);
-                log_policy_error(m, &diag, r, false);
-                return r;
-        }
-        log_policy_loaded(m->policy, "loaded");
+                /* Broken files: run the last-known-good policy, loudly. */
+                if (last_good_start(m->root, m->config_path, &diag, r, &m->policy) < 0) {
+                        log_policy_error(m, &diag, r, false);
+                        return r;
+                }
+        } else
+                log_policy_loaded(m->policy, "loaded");
+        policy_source_write(m->root, m->policy);
         (void) open_ledger(m);
         summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
@@ -316,6 +327,7 @@ int manager_startup(struct vb_manager *m) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
                               strerror(-r));
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
                 return r;

@@ -42,6 +42,9 @@ struct vb_manager {
         uint64_t scans;
         int ledger_error;                       /* why the ledger cannot be written now; 0 if it can */
         bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
+        bool rpm_dirty;                         /* the rpm database moved: read what is new once rpm is done */
+        int64_t rpm_since;                      /* newest rpm install time already evaluated */
+        int64_t rpm_deferred_since;             /* rpm_dirty held back while rpm runs, since */
         struct vb_summarizer *summary;          /* the compliance summary (summary.c) */
 };
 
@@ -59,3 +62,4 @@ int manager_run(struct vb_manager *m);
 int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 int manager_full_scan(struct vb_manager *m, const char *why);
 void manager_notify_status(struct vb_manager *m);
+void manager_on_guard_suspect(const char *path, void *userdata);
