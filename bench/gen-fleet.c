@@ -5,7 +5,8 @@
  * real lib/summary.c canonical form and Ed25519 keys, one per host.
  * 2% of the hosts are not compliant, 5% stay on the old policy after day
  * 20, 1% stop reporting after day 25, 0.1% are clones of another host.
- *   gen-fleet HOSTS DAYS PER_DAY START_EPOCH_SECONDS > stream.export */
+ *   gen-fleet HOSTS DAYS PER_DAY START_EPOCH_SECONDS [FIRST_DAY] > stream.export
+ * FIRST_DAY (default 0) skips the days before it (to append a day later). */
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -20,30 +21,32 @@ static void hexid(unsigned seed, unsigned salt, char out[33]) {
 }
 
 int main(int argc, char **argv) {
-        if (argc != 5) {
-                fprintf(stderr, "usage: gen-fleet HOSTS DAYS PER_DAY START_EPOCH_SECONDS\n");
+        if (argc != 5 && argc != 6) {
+                fprintf(stderr, "usage: gen-fleet HOSTS DAYS PER_DAY START_EPOCH_SECONDS [FIRST_DAY]\n");
                 return 2;
         }
         unsigned hosts = (unsigned) atoi(argv[1]), days = (unsigned) atoi(argv[2]), per_day = (unsigned) atoi(argv[3]);
         int64_t start = atoll(argv[4]);
+        unsigned first_day = argc == 6 ? (unsigned) atoi(argv[5]) : 0;
         EVP_PKEY **keys = calloc(hosts, sizeof *keys);
         char (*pub)[65] = calloc(hosts, 65);
         const char *d_old = "1111111111111111111111111111111111111111111111111111111111111111";
         const char *d_new = "2222222222222222222222222222222222222222222222222222222222222222";
 
         for (unsigned h = 0; h < hosts; h++) {
-                EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-                unsigned char raw[32];
+                /* The same key for a host in every run (a day appended later). */
+                unsigned char seed[32], raw[32];
                 size_t len = sizeof raw;
-                if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &keys[h]) != 1 ||
-                    EVP_PKEY_get_raw_public_key(keys[h], raw, &len) != 1)
+                for (size_t i = 0; i < 32; i++)
+                        seed[i] = (unsigned char) ((h * 2654435761u) >> (i % 4 * 8)) ^ (unsigned char) (i * 37 + 11);
+                keys[h] = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof seed);
+                if (!keys[h] || EVP_PKEY_get_raw_public_key(keys[h], raw, &len) != 1)
                         return 1;
-                EVP_PKEY_CTX_free(ctx);
                 for (size_t i = 0; i < 32; i++)
                         sprintf(pub[h] + 2 * i, "%02x", raw[i]);
         }
         EVP_MD_CTX *md;
-        for (unsigned d = 0; d < days; d++)
+        for (unsigned d = first_day; d < days; d++)
                 for (unsigned s = 0; s < per_day; s++)
                         for (unsigned h = 0; h < hosts; h++) {
                                 if (h % 100 == 7 && d > 25)
