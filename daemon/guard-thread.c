@@ -100,7 +100,7 @@ static bool file_content(struct vb_guard *g, int fd, const struct stat *st, stru
                 return false;
         }
         const struct vb_policy *p = g->policy;
-        int r = hasher_run(g->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, ret);
+        int r = hasher_run(g->hasher, fd, &key, p, GUARD_HASH_TIMEOUT_MS, ret);
         if (r < 0) {
                 v->fault = true;
                 guard_log_fault(g,

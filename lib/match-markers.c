@@ -20,9 +20,11 @@
 #define STATES_MAX (1u << 24)
 
 struct vb_marker_automaton {
+        unsigned refs;          /* atomic */
         uint16_t cls[256];
         uint32_t n_cls, n_states, n_dense;
-        uint32_t *dense;        /* n_dense rows of n_cls: next state | FLAG */
+        uint32_t *dense;        /* n_dense rows of n_cls: next state (its row offset when
+                                 * n_dense == n_states) | FLAG */
         uint32_t *fail;         /* per state */
         uint32_t *kid_at;       /* children of state s: [kid_at[s], kid_at[s + 1]) of these, by class */
         uint16_t *kid_cls;
@@ -31,9 +33,11 @@ struct vb_marker_automaton {
         int32_t *dict;          /* nearest state on the failure chain with term >= 0, or -1 */
         int32_t *same_next;     /* per marker: the next marker with the same bytes, or -1 */
         bool *has_out;          /* term >= 0 or dict >= 0 */
+        uint32_t last_first;    /* states 1..last_first: the markers' first bytes (depth 1) */
+        uint8_t bigram[65536 / 8]; /* bit (b << 8 | a): some marker starts with bytes a, b */
 };
 
-void marker_automaton_free(struct vb_marker_automaton *a) {
+static void marker_automaton_free(struct vb_marker_automaton *a) {
         if (!a)
                 return;
         free(a->dense);
@@ -50,6 +54,21 @@ void marker_automaton_free(struct vb_marker_automaton *a) {
 
 static void marker_automaton_freep(struct vb_marker_automaton **a) {
         marker_automaton_free(*a);
+}
+
+struct vb_marker_automaton *marker_automaton_ref(const struct vb_marker_automaton *a) {
+        struct vb_marker_automaton *m = (struct vb_marker_automaton *) a;
+
+        if (m)
+                __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+        return m;
+}
+
+void marker_automaton_unref(const struct vb_marker_automaton *a) {
+        struct vb_marker_automaton *m = (struct vb_marker_automaton *) a;
+
+        if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
+                marker_automaton_free(m);
 }
 
 /* The trie as first built: children in sibling lists. */
@@ -129,13 +148,16 @@ static int states_order(struct vb_marker_automaton *a, struct trie *t) {
                 return -ENOMEM;
         queue[0] = 0;
         while (head < tail) {
-                uint32_t s = queue[head];
+                uint32_t s = queue[head], first = tail;
 
                 t->to_new[s] = head++;
-                for (uint32_t c = 0; c < a->n_cls; c++) {
-                        uint32_t k = trie_child(t, s, c);
-                        if (k != NONE)
-                                queue[tail++] = k;
+                /* Children by class: insertion sort of the sibling list. */
+                for (uint32_t k = t->first[s]; k != NONE; k = t->next[k]) {
+                        uint32_t j = tail++;
+
+                        for (; j > first && t->cls[queue[j - 1]] > t->cls[k]; j--)
+                                queue[j] = queue[j - 1];
+                        queue[j] = k;
                 }
         }
         for (uint32_t i = 0; i < t->n; i++) {
@@ -143,15 +165,15 @@ static int states_order(struct vb_marker_automaton *a, struct trie *t) {
 
                 a->kid_at[i] = edges;
                 a->term[i] = t->term[s];
-                for (uint32_t c = 0; c < a->n_cls; c++) {
-                        uint32_t k = trie_child(t, s, c);
-                        if (k != NONE) {
-                                a->kid_cls[edges] = (uint16_t) c;
-                                a->kid_to[edges++] = t->to_new[k];
-                        }
-                }
+                for (uint32_t k = t->first[s]; k != NONE; k = t->next[k])
+                        edges++;
         }
         a->kid_at[t->n] = edges;
+        /* A state's children are consecutive in the queue, in class order. */
+        for (uint32_t i = 1; i < t->n; i++) {
+                a->kid_cls[i - 1] = (uint16_t) t->cls[queue[i]];
+                a->kid_to[i - 1] = i;
+        }
         return 0;
 }
 
@@ -213,9 +235,16 @@ static int links_build(struct vb_marker_automaton *a) {
                         a->has_out[k] = a->term[k] >= 0 || a->dict[k] >= 0;
                 }
         }
-        for (size_t i = 0; i < (size_t) a->n_dense * a->n_cls; i++)
-                if (a->has_out[a->dense[i]])
+        /* With every row full, a transition holds the next state's row
+         * offset rather than its number (see feed_dense). */
+        for (size_t i = 0; i < (size_t) a->n_dense * a->n_cls; i++) {
+                uint32_t next = a->dense[i];
+
+                if (a->n_dense == a->n_states)
+                        a->dense[i] = next * a->n_cls;
+                if (a->has_out[next])
                         a->dense[i] |= FLAG;
+        }
         return 0;
 }
 
@@ -232,6 +261,7 @@ int marker_automaton_new(const char *const *markers, size_t n, struct vb_marker_
         a = calloc(1, sizeof *a);
         if (!a)
                 return -ENOMEM;
+        a->refs = 1;
         a->n_cls = 1;
         for (size_t i = 0; i < n; i++)
                 for (const unsigned char *p = (const unsigned char *) markers[i]; *p; p++)
@@ -246,6 +276,14 @@ int marker_automaton_new(const char *const *markers, size_t n, struct vb_marker_
         r = links_build(a);
         if (r < 0)
                 return r;
+        a->last_first = a->kid_at[1];
+        for (size_t i = 0; i < n; i++) {
+                const unsigned char *m = (const unsigned char *) markers[i];
+
+                for (unsigned b = 0; b < 256; b++)
+                        if (m[1] == b || m[1] == '\0') /* a one-byte marker: any next byte */
+                                a->bigram[(b << 8 | m[0]) / 8] |= (uint8_t) (1u << (m[0] % 8));
+        }
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -256,28 +294,65 @@ static void report(const struct vb_marker_automaton *a, uint32_t s, uint64_t *wo
                         words[m / 64] |= UINT64_C(1) << (m % 64);
 }
 
+static unsigned starts_marker(const struct vb_marker_automaton *a, const unsigned char *p) {
+        unsigned k = (unsigned) p[1] << 8 | p[0];
+
+        return (a->bigram[k / 8] >> (k % 8)) & 1;
+}
+
+/* The first position from i where a marker may start (or len - 1), eight
+ * positions at a time without a branch among them. */
+static size_t skip(const struct vb_marker_automaton *a, const unsigned char *p, size_t i, size_t len) {
+        while (i + 9 <= len) {
+                unsigned any = 0;
+
+                for (unsigned k = 0; k < 8; k++)
+                        any |= starts_marker(a, p + i + k) << k;
+                if (any)
+                        return i + (size_t) __builtin_ctz(any);
+                i += 8;
+        }
+        while (i + 1 < len && !starts_marker(a, p + i))
+                i++;
+        return i;
+}
+
+/* Every state has a full row. States are row offsets here (no multiply on
+ * the path from one byte to the next). From the start state, positions where
+ * no marker's first two bytes begin are skipped without a step, and a
+ * first-byte state whose next byte makes no marker's start falls back to the
+ * start state: most bytes of a binary cost a bit test, not a table walk. */
+static uint32_t feed_dense(const struct vb_marker_automaton *a, uint32_t state, const unsigned char *p, size_t len,
+                           uint64_t *words) {
+        const uint32_t *dense = a->dense;
+        const uint32_t n_cls = a->n_cls, last_first = a->last_first * n_cls;
+        uint32_t s = state * n_cls;
+        size_t i = 0;
+
+        while (i < len) {
+                if (s == 0)
+                        i = skip(a, p, i, len);
+                uint32_t t = dense[s + a->cls[p[i++]]];
+                s = t & ~FLAG;
+                if (__builtin_expect(t & FLAG, 0))
+                        report(a, s / n_cls, words);
+                if (s <= last_first && i < len && !starts_marker(a, p + i - 1))
+                        s = 0;
+        }
+        return s / n_cls;
+}
+
 uint32_t marker_automaton_feed(const struct vb_marker_automaton *a, uint32_t state, const void *buf, size_t len,
                                uint64_t *words) {
         const unsigned char *p = buf, *end = p + len;
-        const uint32_t *dense = a->dense;
-        const uint32_t n_cls = a->n_cls, n_dense = a->n_dense;
         uint32_t s = state;
 
-        if (n_dense == a->n_states) {
-                /* Every state has a full row: one load a byte. */
-                for (; p < end; p++) {
-                        uint32_t t = dense[(size_t) s * n_cls + a->cls[*p]];
-
-                        s = t & ~FLAG;
-                        if (__builtin_expect(t & FLAG, 0))
-                                report(a, s, words);
-                }
-                return s;
-        }
+        if (a->n_dense == a->n_states)
+                return feed_dense(a, state, p, len, words);
         for (; p < end; p++) {
                 uint32_t c = a->cls[*p];
 
-                s = s < n_dense ? dense[(size_t) s * n_cls + c] & ~FLAG : step_slow(a, s, c);
+                s = s < a->n_dense ? a->dense[(size_t) s * a->n_cls + c] & ~FLAG : step_slow(a, s, c);
                 if (__builtin_expect(a->has_out[s], 0))
                         report(a, s, words);
         }

@@ -332,10 +332,50 @@ START_TEST(test_engine_differential_marker_automaton) {
                         if (memmem(text, len, m[i], strlen(m[i])))
                                 want[i / 64] |= UINT64_C(1) << (i % 64);
                 ck_assert_mem_eq(want, got, sizeof want);
-                marker_automaton_free(a);
+                marker_automaton_unref(a);
                 free(m);
                 free(mv);
         }
+}
+END_TEST
+
+/* Long markers over every byte value: more states than get full rows, so
+ * the deep ones walk failure links; the text holds pieces of the markers. */
+START_TEST(test_engine_differential_marker_automaton_sparse) {
+        enum { N = 300, LEN = 60, TEXT = 20000 };
+        static char m[N][LEN + 1];
+        static const char *mv[N];
+        static char text[TEXT];
+        uint64_t want[VB_MARKERS_MAX / 64] = {}, got[VB_MARKERS_MAX / 64] = {};
+        struct vb_marker_automaton *a;
+        uint32_t state = VB_MARKER_START;
+
+        rng = 0x5eed0004u;
+        for (size_t i = 0; i < N; i++) {
+                for (size_t k = 0; k < LEN; k++)
+                        m[i][k] = (char) (1 + pick(255));
+                if (i % 3 == 1)         /* shares a long prefix with the one before */
+                        memcpy(m[i], m[i - 1], LEN / 2);
+                mv[i] = m[i];
+        }
+        for (size_t at = 0; at + LEN < TEXT; at += LEN) {
+                size_t i = pick(N), cut = pick(4) == 0 ? LEN : 1 + pick(LEN);
+
+                memcpy(text + at, m[i], cut);
+                memset(text + at + cut, 'x', LEN - cut);
+        }
+        ck_assert_int_eq(marker_automaton_new(mv, N, &a), 0);
+        for (size_t at = 0; at < TEXT;) {
+                size_t k = 1 + pick(TEXT - at < 3000 ? TEXT - at : 3000);
+                state = marker_automaton_feed(a, state, text + at, k, got);
+                at += k;
+        }
+        for (size_t i = 0; i < N; i++)
+                if (memmem(text, TEXT, m[i], LEN))
+                        want[i / 64] |= UINT64_C(1) << (i % 64);
+        ck_assert_mem_eq(want, got, sizeof want);
+        ck_assert(want[0] && want[4]);   /* markers were found, in the first and last words */
+        marker_automaton_unref(a);
 }
 END_TEST
 
@@ -347,6 +387,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_engine_differential_random_policies);
         tcase_add_test(tc, test_engine_differential_many_markers);
         tcase_add_test(tc, test_engine_differential_marker_automaton);
+        tcase_add_test(tc, test_engine_differential_marker_automaton_sparse);
         suite_add_tcase(s, tc);
         return s;
 }
