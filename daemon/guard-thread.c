@@ -23,6 +23,8 @@
 static const char *const never_deny[] = {
         "/usr/bin/dpkg*", "/usr/bin/apt*", "/usr/lib/apt/**", "/usr/lib/dpkg/**",
         "/usr/sbin/vendorband", "/usr/bin/vendorbanctl",
+        /* rpm hosts */
+        "/usr/bin/rpm*", "/usr/lib/rpm/**", "/usr/bin/dnf*", "/usr/bin/yum*", "/usr/bin/zypper",
 };
 
 struct verdict {

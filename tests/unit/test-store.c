@@ -486,6 +486,7 @@ END_TEST
 
 /* Findings. */
 
+
 static struct vb_finding finding(const char *version, int64_t t) {
         return (struct vb_finding) {
                 .ban = "kaspersky", .vendor = "Kaspersky", .subject = "package", .package = "kesl",
@@ -494,6 +495,35 @@ static struct vb_finding finding(const char *version, int64_t t) {
                 .first_seen_usec = t, .last_seen_usec = t, .event_usec = t - 1, .decided_usec = t,
         };
 }
+
+static int get_source(const struct vb_finding *f, void *userdata) {
+        char *out = userdata;
+        snprintf(out, 16, "%s", f->source ? f->source : "(null)");
+        return 0;
+}
+
+/* Schema v3 adds findings.source to a v2 ledger, keeping its rows. */
+START_TEST(test_store_findings_source_migrates_and_round_trips) {
+        struct vb_store *s = open_rw();
+        struct vb_finding f = finding("12.0", 1000);
+        char src[16] = "";
+
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        store_free(s);
+        raw_exec("ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 3;");
+
+        s = open_rw();
+        ck_assert_int_eq(store_schema_version(s), 4);
+        (void) store_findings_foreach(s, get_source, src);
+        ck_assert_str_eq(src, "(null)"); /* an old row: from before sources were recorded */
+        f.source = "rpm";
+        f.last_seen_usec = 2000;
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        ck_assert_int_eq(store_findings_foreach(s, get_source, src), 0);
+        ck_assert_str_eq(src, "rpm");
+        store_free(s);
+}
+END_TEST
 
 static int check_single(const struct vb_finding *f, void *userdata) {
         int64_t id = *(int64_t *) userdata;
@@ -706,6 +736,29 @@ START_TEST(test_store_busy_when_another_connection_writes) {
 }
 END_TEST
 
+START_TEST(test_store_policy_last_good_read_back) {
+        struct vb_store *s = open_rw();
+        struct vb_policy *p = policy_kaspersky(), *q = NULL;
+        struct vb_diag d = {};
+        int64_t saved = 0;
+
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), -ENOENT);
+        ck_assert_int_eq(store_policy_compile(s, p, 1700000000), 0);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert(q->last_known_good);
+        ck_assert_int_eq(saved, 1700000000);
+        ck_assert_str_eq(q->digest, p->digest);
+        ck_assert_uint_eq(q->n_bans, 1);
+        ck_assert_str_eq(q->bans[0].id, "kaspersky");
+        ck_assert_uint_eq(q->bans[0].match[VB_IND_PACKAGE].n, 3);
+        ck_assert_str_eq(q->bans[0].match[VB_IND_PACKAGE].v[2], "klnagent64");
+        ck_assert_str_eq(q->bans[0].exempt_paths.v[0], "/opt/vendor/README");
+        policy_free(q);
+        policy_done(p);
+        store_free(s);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("store");
         TCase *tc;
@@ -713,6 +766,7 @@ Suite *test_suite(void) {
         tc = tcase_create("open");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_store_open_creates_and_migrates);
+        tcase_add_test(tc, test_store_policy_last_good_read_back);
         tcase_add_test(tc, test_store_reopen_keeps_data);
         tcase_add_test(tc, test_store_wal_mode_is_on);
         tcase_add_test(tc, test_store_read_only_missing_file_is_enoent);
@@ -742,6 +796,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_store_findings_null_fields_dedupe);
         tcase_add_test(tc, test_store_findings_foreach_newest_first);
         tcase_add_test(tc, test_store_packages_upsert_sweep_count);
+        tcase_add_test(tc, test_store_findings_source_migrates_and_round_trips);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("transactions");
