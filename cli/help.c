@@ -111,6 +111,13 @@ static const struct verb_help verb_helps[] = {
           "allow, exit 0); a banned name or version on APT's own line is refused\n"
           "whatever that setting says.\n"
           "\n" COMMON_OPTIONS },
+        { "metrics",
+          "Usage: vendorbanctl [OPTIONS] metrics\n"
+          "\n"
+          "Print vendorban's state in the Prometheus text format, for node-exporter's\n"
+          "textfile collector (vendorban-fleet(7)): findings per ban and verdict, the\n"
+          "exec guard's state, the last scan's time and the policy's age.\n"
+          "\n" COMMON_OPTIONS },
         { "rpm-hook",
           "Usage: vendorbanctl [OPTIONS] rpm-hook < TRANSACTION\n"
           "\n"

@@ -425,3 +425,21 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         (void) sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_ONESHOT);
         return 0;
 }
+
+/* The exec guard found a file running banned content after the fact
+ * (guard_on_suspect): evaluate it like a file event, so that in enforce
+ * mode it is quarantined. */
+void manager_on_guard_suspect(const char *path, void *userdata) {
+        struct vb_manager *m = userdata;
+        size_t len = strlen(path);
+        struct vb_watch_event *ev = calloc(1, sizeof *ev + len + 1);
+
+        if (!ev)
+                return;
+        ev->kind = VB_WATCH_FILE;
+        ev->usec = now_usec();
+        memcpy(ev->path, path, len + 1);
+        pending_append(m, ev);
+        if (m->watcher)
+                (void) manager_on_watch(NULL, -1, 0, m); /* arms the debounce timer */
+}

@@ -189,6 +189,7 @@ static int manager_reload(struct vb_manager *m) {
         }
 
         (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
@@ -326,6 +327,7 @@ int manager_startup(struct vb_manager *m) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
                               strerror(-r));
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
                 return r;

@@ -62,3 +62,4 @@ int manager_run(struct vb_manager *m);
 int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 int manager_full_scan(struct vb_manager *m, const char *why);
 void manager_notify_status(struct vb_manager *m);
+void manager_on_guard_suspect(const char *path, void *userdata);

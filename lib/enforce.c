@@ -97,7 +97,7 @@ static void stop_processes(const struct vb_enforcer *e, const struct action_log 
         _cleanup_free_ pid_t *pids = NULL;
         size_t n_pids = 0;
 
-        if (proc_find_by_exe(e->root, paths, n, &pids, &n_pids) < 0)
+        if (proc_find_running(e->root, paths, n, &pids, &n_pids) < 0)
                 return;
         for (size_t i = 0; i < n_pids; i++) {
                 char target[64];

@@ -27,6 +27,8 @@
 #define VB_MID_POLICY_LAST_GOOD "4f76cffd9f4548968c4aa529005d5cc0"
 #define VB_MID_DNF_REFUSED     "265c076b7164440bb49a7ae321834b1b"
 /* VB_MID_SUMMARY (compliance summary, "cc19fbb22306461f8336d16b8e912f45") is in summary.h. */
+#define VB_MID_GUARD_RESTART "ee807dfd5949425a80a976f510635dd7"    /* the guard thread was stuck and replaced */
+#define VB_MID_PROCESS_KILLED "a800f4d61a9c4b4281e119ab38b99ec8"   /* the sweep killed a process running banned content */
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".
  * to_stderr forces stderr even when the journal socket exists. */

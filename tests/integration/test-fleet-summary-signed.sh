@@ -26,7 +26,7 @@ vb_wait_for -t 20 has_summary VENDORBAN_REASON=scan || vb_fail "no summary entry
 summaries
 vb_jq_assert "$VB_TMP/s.json" '.[-1] | .VENDORBAN_COMPLIANT == "yes" and .VENDORBAN_BLOCKED == "0"
         and .VENDORBAN_FLAGGED == "0" and .VENDORBAN_MODE == "audit" and .VENDORBAN_MACHINE == $m
-        and (.VENDORBAN_BANS | test("^kaspersky blocked=0 flagged=0 version=[0-9a-f]{12}$"))
+        and (.VENDORBAN_BANS | test("(^|; )kaspersky blocked=0 flagged=0 version=[0-9a-f]{12}(;|$)"))
         and (.VENDORBAN_PUBKEY | test("^[0-9a-f]{64}$")) and (.VENDORBAN_SIGNATURE | test("^[0-9a-f]{128}$"))
         and (.VENDORBAN_POLICY_DIGEST | test("^[0-9a-f]{64}$")) and (.VENDORBAN_RELEASE | length > 0)
         and .PRIORITY == "6" and (.MESSAGE | test("compliant"))' \
@@ -41,7 +41,7 @@ vb_dpkg_install "$root" "$kesl_deb"
 vb_wait_for -t 20 has_summary VENDORBAN_COMPLIANT=no || vb_fail "no non-compliant summary after dpkg -i kesl"
 summaries
 vb_jq_assert "$VB_TMP/s.json" '[.[] | select(.VENDORBAN_COMPLIANT == "no")][-1]
-        | (.VENDORBAN_BLOCKED | tonumber) >= 1 and (.VENDORBAN_BANS | test("^kaspersky blocked=[1-9]"))' \
+        | (.VENDORBAN_BLOCKED | tonumber) >= 1 and (.VENDORBAN_BANS | test("(^|; )kaspersky blocked=[1-9]"))' \
         "the non-compliant summary does not count kesl as blocked"
 
 vb_step "SIGHUP: a summary with reason reload"
