@@ -111,7 +111,7 @@ static bool file_content(struct vb_guard *g, struct guard_run *run, int fd, cons
                                  ? g->test_hash_delay_ms : 0;
         int r = hasher_free_one(g, run);
         if (r >= 0)
-                r = hasher_run(run->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, delay, ret);
+                r = hasher_run(run->hasher, fd, &key, p, GUARD_HASH_TIMEOUT_MS, delay, ret);
         if (r < 0) {
                 v->fault = true;
                 v->unverified = r == -ETIMEDOUT || r == -EBUSY;
@@ -155,6 +155,7 @@ static void decide(struct vb_guard *g, struct guard_run *run, const struct fanot
         struct vb_file f = {
                 .path = v->path, .sha256 = have ? c.sha256 : NULL, .is_elf = have && c.is_elf,
                 .marker_hits = have ? c.marker_hits : 0, .first_seen = st.st_ctim.tv_sec,
+                .marker_words = have ? c.marker_words : NULL,
         };
         struct vb_decision d;
         engine_evaluate_file(g->policy, &f, now_sec(), &d);

@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "manager.h"
 #include "report.h"
+#include "rpmdb.h"
 
 #define DPKG_DEFER_MAX_USEC (2 * 1000000)
 #define DPKG_DEFER_STEP_USEC (100 * 1000)
@@ -116,7 +117,8 @@ static struct vb_scan_options scan_options(struct vb_manager *m, struct vb_store
 }
 
 void manager_notify_status(struct vb_manager *m) {
-        sd_notifyf(0, "STATUS=%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+                   m->policy->last_known_good ? "LAST-KNOWN-GOOD policy (files broken), " : "",
                    mode_to_string(m->policy->config.mode), m->policy->n_bans,
                    m->watcher ? watcher_num_watches(m->watcher) : 0,
                    m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"
@@ -134,8 +136,11 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         pathset_clear(&m->owned);
         int r = scan_run(&o, on_decision, &w, &st, &diag);
         m->scans++;
+        /* fleet hook: scan completed (before anything else is logged: the
+         * summary takes the scan's start as now - duration). */
+        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec);
         if (diag.n > 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "dpkg database unreadable during %s: %s:%u: %s", why,
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s:%u: %s", why,
                               diag.items[0].file, diag.items[0].line, diag.items[0].message);
         snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st.packages);
         snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st.files);
@@ -164,6 +169,40 @@ static bool dpkg_is_running(struct vb_manager *m) {
                 return false;
         struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* rpm holds an fcntl lock on DBPATH/.rpm.lock for a whole transaction. */
+static bool rpm_is_running(struct vb_manager *m) {
+        _cleanup_free_ char *dbpath = NULL, *dir = NULL, *lock = NULL;
+
+        if (rpmdb_locate(m->root, &dbpath) < 0 || !(dir = path_under_root(m->root, dbpath)) ||
+            asprintf(&lock, "%s/.rpm.lock", dir) < 0)
+                return false;
+        _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return false;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* The rpm database moved: evaluate the packages installed since the last
+ * look (rpm records each one's install time; the same second again, as
+ * the ledger keeps one finding per package and version). */
+static void work_rpm(struct vb_manager *m) {
+        struct work_ctx w = { .m = m, .store = work_store(m), .event_usec = now_usec() };
+        struct vb_scan_options o = scan_options(m, w.store, true, false);
+        struct vb_diag diag = {};
+        int64_t newest = 0;
+
+        int r = scan_rpm_packages(&o, m->rpm_since, on_decision, &w, &newest, &diag);
+        if (r < 0 && r != -ENOENT)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "rpm database unreadable: %s%s%s",
+                              diag.n ? diag.items[0].file : strerror(-r), diag.n ? ": " : "",
+                              diag.n ? diag.items[0].message : "");
+        if (newest > m->rpm_since)
+                m->rpm_since = newest;
+        refresh_guard(m);
+        manager_notify_status(m);
 }
 
 static void work_package(struct vb_manager *m, struct vb_store *store, const struct vb_watch_event *ev) {
@@ -251,6 +290,10 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
                 case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters; the settle pass the rest */
                         m->dpkg_dirty = true;
                         break;
+                case VB_WATCH_RPM_DB:   /* read after the batch (on_debounce), at once */
+                        m->rpm_dirty = true;
+                        m->rpm_deferred_since = 0;
+                        break;
                 case VB_WATCH_RESCAN:
                         break;
                 }
@@ -327,7 +370,17 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) scan_pass(m, "dpkg finished", false);
         }
 
-        if (m->pending || m->dpkg_dirty) {
+        /* rpm wrote its database: read what it holds now. If a transaction
+         * (another rpm, a long dnf run) still holds the lock, read again once
+         * it is done, or every DPKG_DEFER_MAX_USEC of a long one. */
+        if (m->rpm_dirty && (m->rpm_deferred_since == 0 || now - m->rpm_deferred_since >= DPKG_DEFER_MAX_USEC ||
+                             !rpm_is_running(m))) {
+                work_rpm(m);
+                m->rpm_dirty = rpm_is_running(m);
+                m->rpm_deferred_since = m->rpm_dirty ? now : 0;
+        }
+
+        if (m->pending || m->dpkg_dirty || m->rpm_dirty) {
                 uint64_t t;
                 sd_event_now(m->event, CLOCK_MONOTONIC, &t);
                 sd_event_source_set_time(s, t + DPKG_DEFER_STEP_USEC);

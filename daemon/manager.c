@@ -14,7 +14,9 @@
 
 #include "enforce.h"
 #include "journal.h"
+#include "last-good.h"
 #include "manager.h"
+#include "rpmdb.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 
@@ -113,7 +115,10 @@ static int start_watcher(struct vb_manager *m) {
         watcher_stop(m->watcher);
         m->watcher = NULL;
 
-        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, &m->policy->config.watch_paths, &m->watcher);
+        _cleanup_free_ char *rpm_dbdir = NULL;
+        (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
+        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
+                          &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
@@ -188,6 +193,8 @@ static int manager_reload(struct vb_manager *m) {
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
+        policy_source_write(m->root, p);
+        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
                 (void) enforce_apt_pins(&e);
@@ -266,6 +273,7 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
         guard_stop(m->guard);
+        summarizer_free(m->summary);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -299,11 +307,16 @@ int manager_startup(struct vb_manager *m) {
         r = policy_load(m->root, m->config_path, &m->policy, &diag);
         if (r < 0) {
                 diag_print(&diag, stderr);
-                log_policy_error(m, &diag, r, false);
-                return r;
-        }
-        log_policy_loaded(m->policy, "loaded");
+                /* Broken files: run the last-known-good policy, loudly. */
+                if (last_good_start(m->root, m->config_path, &diag, r, &m->policy) < 0) {
+                        log_policy_error(m, &diag, r, false);
+                        return r;
+                }
+        } else
+                log_policy_loaded(m->policy, "loaded");
+        policy_source_write(m->root, m->policy);
         (void) open_ledger(m);
+        summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
         write_pidfile(m);
 

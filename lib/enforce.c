@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "aptpin.h"
+#include "dnfexclude.h"
 #include "enforce.h"
 #include "journal.h"
 #include "proc.h"
@@ -220,7 +221,7 @@ int enforce_apt_pins(const struct vb_enforcer *e) {
 
         if (!pref)
                 return -ENOMEM;
-        r = store_blocked_packages(e->store, collect_name, &names);
+        r = store_blocked_packages(e->store, "dpkg", collect_name, &names);
         if (r < 0) {
                 strv_clear(&names);
                 return r;
@@ -243,7 +244,35 @@ int enforce_apt_pins(const struct vb_enforcer *e) {
                         (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", NULL);
         }
         strv_clear(&names);
-        return r;
+        int k = enforce_dnf_excludes(e);
+        return r < 0 ? r : k;
+}
+
+int enforce_dnf_excludes(const struct vb_enforcer *e) {
+        struct vb_strv names = {};
+        int r;
+
+        r = store_blocked_packages(e->store, "rpm", collect_name, &names);
+        if (r >= 0)
+                r = dnfexclude_write(e->root, (const char *const *) names.v, names.n);
+        if (r == -ENOENT) {
+                strv_clear(&names);
+                return 0; /* no dnf in this root */
+        }
+        if (r != 0) {
+                char n[32];
+                snprintf(n, sizeof n, "VENDORBAN_EXCLUDED=%zu", names.n);
+                journal_event(VB_MID_ACTION, r < 0 ? LOG_ERR : LOG_NOTICE,
+                              (const char *const[]) { "VENDORBAN_ACTION=dnf-exclude", n, NULL },
+                              "%s dnf's excludepkgs in /etc/dnf/dnf.conf: %zu package(s) excluded by vendorban%s%s",
+                              r < 0 ? "Failed to rewrite" : "Rewrote", names.n, r < 0 ? ": " : "",
+                              r < 0 ? strerror(-r) : "");
+                int64_t id = 0;
+                if (store_action_begin(e->store, 0, "dnf-exclude", DNFEXCLUDE_DIR "/" DNFEXCLUDE_FILE, &id) >= 0)
+                        (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", NULL);
+        }
+        strv_clear(&names);
+        return r < 0 ? r : 0;
 }
 
 /* ---- entry points ---- */

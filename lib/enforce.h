@@ -39,8 +39,12 @@ int enforce_file(const struct vb_enforcer *e, const struct vb_file *f, const str
                  int64_t finding_id, struct vb_enforce_result *ret);
 
 /* Rewrite /etc/apt/preferences.d/vendorban.pref from the ledger: every
- * package blocked and not restored is pinned to -1. */
+ * dpkg package blocked and not restored is pinned to -1. Then the same
+ * for rpm packages in dnf's excludepkgs (enforce_dnf_excludes). */
 int enforce_apt_pins(const struct vb_enforcer *e);
+/* vendorban's names in ROOT/etc/dnf/dnf.conf's excludepkgs (dnfexclude.h):
+ * every rpm package blocked and not restored. Nothing without /etc/dnf. */
+int enforce_dnf_excludes(const struct vb_enforcer *e);
 
 /* At start: finish or roll back half-done actions found in the ledger. */
 int enforce_recover(const struct vb_enforcer *e, size_t *ret_fixed);

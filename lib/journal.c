@@ -95,8 +95,9 @@ static void strv_join(const struct vb_strv *s, const char *sep, char *buf, size_
 
 static void finding_subject(const struct vb_finding *f, char *buf, size_t size) {
         if (f->package)
-                snprintf(buf, size, "package %s %s%s%s%s", f->package, f->version ? f->version : "",
-                         f->arch ? " (" : "", f->arch ? f->arch : "", f->arch ? ")" : "");
+                snprintf(buf, size, "package %s %s%s%s%s%s", f->package, f->version ? f->version : "",
+                         f->arch ? " (" : "", f->arch ? f->arch : "", f->arch ? ")" : "",
+                         f->source && strcmp(f->source, "rpm") == 0 ? " from the rpm database" : "");
         else
                 snprintf(buf, size, "file %s", f->path ? f->path : "?");
 }
@@ -132,6 +133,7 @@ int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const 
         fields_add(&fs, "VENDORBAN_PACKAGE", f->package);
         fields_add(&fs, "VENDORBAN_VERSION", f->version);
         fields_add(&fs, "VENDORBAN_ARCH", f->arch);
+        fields_add(&fs, "VENDORBAN_SOURCE", f->source);
         fields_add(&fs, "VENDORBAN_PATH", f->path);
         fields_add(&fs, "VENDORBAN_SHA256", f->sha256);
         fields_add(&fs, "VENDORBAN_INDICATOR", f->indicators);

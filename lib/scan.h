@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Scanning a root: every installed dpkg package (with its file list) and
- * every regular file under the watched paths, each evaluated by the engine.
+/* Scanning a root: every installed dpkg package (with its file list, and
+ * the content of every file it installed) and every regular file under the
+ * watched paths, each evaluated by the engine.
  * Owns no state of its own; the store (if given) supplies the hash cache. */
 #pragma once
 
@@ -24,6 +25,10 @@ struct vb_scan_options {
          * them (the package finding covers them). May be NULL. Filled by
          * scan_run and scan_package. */
         struct vb_pathset *owned;
+        /* Paths that could not be read (a directory that cannot be opened,
+         * a file that cannot be hashed), each named; may be NULL (then
+         * only counted in the stats' errors). */
+        struct vb_diag *unreadable;
 };
 
 /* A set of paths (sorted on demand) for "owned by a matched package". */
@@ -67,9 +72,20 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
 
 /* One package by name (arch may be NULL); -ENOENT if dpkg does not list it
  * as having files on disk. installed_at overrides the .list mtime when > 0
- * (a live install is a new install "now"). */
+ * (a live install is a new install "now"). A package that matches no ban
+ * by its fields has every file it lists content-checked (sha256, markers
+ * in ELF files; each match delivered as a file). scan_run does the same,
+ * leaving the files under the watched paths to its file pass. */
 int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
                  vb_scan_cb cb, void *userdata, struct vb_diag *diag);
+
+/* The rpm database's packages (rpmdb.h), all or (since > 0) those
+ * installed at or after since; scan_run does this after the dpkg pass.
+ * -ENOENT if the root has no rpm database; -EINVAL with librpm's words in
+ * diag for one it cannot read (what it could read is still evaluated).
+ * ret_newest (may be NULL) gets the newest install time seen. */
+int scan_rpm_packages(const struct vb_scan_options *o, int64_t since, vb_scan_cb cb, void *userdata,
+                      int64_t *ret_newest, struct vb_diag *diag);
 
 /* One loose file by its path inside the root; -ENOENT if gone, 0 if it is
  * not a regular file (nothing to do). */

@@ -16,6 +16,29 @@ static bool streq_ptr(const char *a, const char *b) {
 
 /* Files. */
 
+/* Markers found: an integer while only markers 0..63 are (as always), else
+ * a blob of every word, little-endian, so no schema change is needed. */
+static bool marker_words_high(const struct vb_file_content *c) {
+        for (size_t w = 1; w < VB_MARKER_WORDS; w++)
+                if (c->marker_words[w])
+                        return true;
+        return false;
+}
+
+static void marker_words_read(sqlite3_stmt *st, int col, struct vb_file_content *c) {
+        const unsigned char *b;
+        size_t n;
+
+        if (sqlite3_column_type(st, col) != SQLITE_BLOB) {
+                c->marker_hits = column_u64(st, col);
+                return;
+        }
+        b = sqlite3_column_blob(st, col);
+        n = (size_t) sqlite3_column_bytes(st, col);
+        for (size_t i = 0; b && i < n && i < sizeof c->marker_words; i++)
+                c->marker_words[i / 8] |= (uint64_t) b[i] << (8 * (i % 8));
+}
+
 static bool file_row_matches(sqlite3_stmt *st, const struct vb_file_key *key, const char *markers_digest) {
         const char *sha = column_text(st, 6);
 
@@ -53,9 +76,9 @@ int store_file_lookup(struct vb_store *s, const char *path, const struct vb_file
         if (ret) {
                 *ret = (struct vb_file_content) {
                         .is_elf = sqlite3_column_int(st, 7) != 0,
-                        .marker_hits = column_u64(st, 8),
                         .size = key->size,
                 };
+                marker_words_read(st, 8, ret);
                 memcpy(ret->sha256, column_text(st, 6), sizeof(ret->sha256));
         }
         return 0;
@@ -85,6 +108,13 @@ int store_file_put(struct vb_store *s, const char *path, const struct vb_file_ke
                        c->sha256, (int) c->is_elf, c->marker_hits, markers_digest, now_sec());
         if (r < 0)
                 return r;
+        unsigned char blob[sizeof c->marker_words];
+        if (marker_words_high(c)) {
+                for (size_t i = 0; i < sizeof blob; i++)
+                        blob[i] = (unsigned char) (c->marker_words[i / 8] >> (8 * (i % 8)));
+                if (sqlite3_bind_blob(st, 9, blob, sizeof blob, SQLITE_STATIC) != SQLITE_OK)
+                        return -ENOMEM;
+        }
         r = store_step(s, st);
         return r < 0 ? r : 0;
 }
@@ -164,22 +194,23 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
         r = store_prepare(s, STORE_STMT_FINDING_RECORD,
                           "INSERT INTO findings (ban, vendor, subject, package, version, arch, path, sha256, "
                           "                      verdict, indicators, action, mode, first_seen_usec, "
-                          "                      last_seen_usec, event_usec, decided_usec) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "                      last_seen_usec, event_usec, decided_usec, source) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (ban, subject, ifnull(package, ''), ifnull(version, ''), ifnull(path, '')) "
                           "DO UPDATE SET "
                           "        last_seen_usec = max(last_seen_usec, excluded.last_seen_usec), "
                           "        verdict = excluded.verdict, indicators = excluded.indicators, "
                           "        action = CASE WHEN action = 'restored' AND sha256 IS excluded.sha256 "
                           "                      THEN 'restored' ELSE excluded.action END, "
-                          "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1 "
+                          "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1, "
+                          "        source = ifnull(excluded.source, source) "
                           "RETURNING id, n_seen", &st);
         if (r < 0)
                 return r;
-        r = store_bind(s, st, "ttttttttttttiiii", f->ban, f->vendor, f->subject, f->package, f->version,
+        r = store_bind(s, st, "ttttttttttttiiiit", f->ban, f->vendor, f->subject, f->package, f->version,
                        f->arch, f->path, f->sha256, verdict_to_string(f->verdict), f->indicators, f->action,
                        f->mode, f->first_seen_usec ? f->first_seen_usec : f->last_seen_usec,
-                       f->last_seen_usec, f->event_usec, f->decided_usec);
+                       f->last_seen_usec, f->event_usec, f->decided_usec, f->source);
         if (r < 0)
                 return r;
         r = store_step(s, st);
@@ -206,7 +237,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
         r = store_prepare(s, STORE_STMT_FINDING_FOREACH,
                           "SELECT id, ban, vendor, subject, package, version, arch, path, sha256, verdict, "
                           "       indicators, action, mode, first_seen_usec, last_seen_usec, event_usec, "
-                          "       decided_usec "
+                          "       decided_usec, source "
                           "FROM findings ORDER BY last_seen_usec DESC, id DESC", &st);
         if (r < 0)
                 return r;
@@ -230,6 +261,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
                         .last_seen_usec = sqlite3_column_int64(st, 14),
                         .event_usec = sqlite3_column_int64(st, 15),
                         .decided_usec = sqlite3_column_int64(st, 16),
+                        .source = column_text(st, 17),
                 };
 
                 r = cb(&f, userdata);

@@ -156,6 +156,25 @@ static const char schema_v2[] =
         "CREATE INDEX actions_by_state ON actions (state);\n"
         "PRAGMA user_version = 2;\n";
 
+/* Schema v3: the last policy compiled successfully, whole, as text
+ * (policy_serialize()), so that vendorband can start with it when the
+ * policy files are broken. Written with every compile. */
+static const char schema_v3[] =
+        "CREATE TABLE policy_last_good (\n"
+        "        -- One row: the last policy loaded without an error, as libconfig text.\n"
+        "        id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+        "        digest TEXT NOT NULL,            -- of the files it was loaded from\n"
+        "        saved_at INTEGER NOT NULL,       -- unix seconds\n"
+        "        text TEXT NOT NULL\n"
+        ");\n"
+        "PRAGMA user_version = 3;\n";
+
+/* Schema v4: which package database a package finding came from
+ * ('dpkg' or 'rpm'; NULL for files and for rows older than v4). */
+static const char schema_v4[] =
+        "ALTER TABLE findings ADD COLUMN source TEXT;\n"
+        "PRAGMA user_version = 4;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -166,6 +185,8 @@ struct store_migration {
 static const struct store_migration migrations[] = {
         { 1, schema_v1 },
         { 2, schema_v2 },
+        { 3, schema_v3 },
+        { 4, schema_v4 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -14,7 +14,7 @@
 
 #define VB_STORE_FILE "vendorban.db"
 /* The schema version (PRAGMA user_version) this build creates and reads. */
-#define VB_STORE_SCHEMA_VERSION 2
+#define VB_STORE_SCHEMA_VERSION 4
 
 /* One connection with its prepared statements: use it from one thread at
  * a time (each thread that needs the database opens its own). */
@@ -55,9 +55,11 @@ int store_begin(struct vb_store *s);
 int store_commit(struct vb_store *s);
 int store_rollback(struct vb_store *s);
 
-/* Replace the compiled policy (bans, phases, indicator tables) in one
- * transaction; on failure the previous one is untouched. Must not be
- * called inside store_begin(): -EBUSY. Two bans with the same id: -EEXIST. */
+/* Replace the compiled policy (bans, phases, indicator tables, and the
+ * last-known-good text of the whole policy) in one transaction; on failure
+ * the previous one is untouched. Must not be called inside store_begin():
+ * -EBUSY. Two bans with the same id: -EEXIST. A policy read back from the
+ * ledger (last_known_good) is already there: 0, nothing written. */
 int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t now);
 struct vb_policy_info {
         char digest[65];
@@ -66,6 +68,11 @@ struct vb_policy_info {
         size_t n_indicators;
 };
 int store_policy_info(struct vb_store *s, struct vb_policy_info *ret); /* -ENOENT if none */
+/* The last policy compiled successfully (each compile keeps it), read back
+ * for a start with broken policy files: -ENOENT if there never was one,
+ * -EINVAL (diag filled) if it cannot be read back. *ret_saved_at: when it
+ * was compiled (unix seconds). */
+int store_policy_last_good(struct vb_store *s, struct vb_policy **ret, int64_t *ret_saved_at, struct vb_diag *diag);
 /* Indexed lookups in the compiled policy: ban ids whose package indicator
  * (literal, or SQLite GLOB for patterns with *?[) matches name / whose
  * sha256 list has the hash; each (ban, pattern) once. cb returns <0 to
@@ -131,6 +138,7 @@ struct vb_finding {
         int64_t last_seen_usec;
         int64_t event_usec;             /* when the triggering event happened (0 if unknown) */
         int64_t decided_usec;           /* when the verdict was reached and logged */
+        const char *source;             /* package database: "dpkg" or "rpm"; NULL for a file */
 };
 int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t *ret_id, bool *ret_new);
 /* Newest first (last_seen, then id). The pointers in the struct are valid

@@ -407,7 +407,7 @@ vb_journal_has() {
 # vb_tmproot: create a temporary root under $VB_TMP and print its path: an
 # empty dpkg database (var/lib/dpkg/{status,available} empty files,
 # info/, updates/, triggers/), the shipped policy copied to etc/vendorban/
-# (vendorban.conf and bans.d/*.conf), and empty var/lib/vendorban, run,
+# (vendorban.conf and bans.d/kaspersky.conf), and empty var/lib/vendorban, run,
 # tmp, opt. Removed with $VB_TMP at exit, so it may be called inside $(...).
 vb_tmproot() {
         local r
@@ -421,8 +421,10 @@ vb_tmproot() {
         local conf=$VB_SOURCE_ROOT/policy/vendorban.conf
         [ -f "$conf" ] || vb_fail "shipped policy missing: $conf"
         cp "$conf" "$r/etc/vendorban/vendorban.conf"
-        local -a bans=("$VB_SOURCE_ROOT"/policy/bans.d/*.conf)
-        [ -f "${bans[0]}" ] || vb_fail "shipped bans missing: $VB_SOURCE_ROOT/policy/bans.d/*.conf"
+        # The Kaspersky ban only: tests count its bans and indicators
+        # (kaspersky-arguable.conf is copied in by the tests of it).
+        local -a bans=("$VB_SOURCE_ROOT"/policy/bans.d/kaspersky.conf)
+        [ -f "${bans[0]}" ] || vb_fail "shipped ban missing: $VB_SOURCE_ROOT/policy/bans.d/kaspersky.conf"
         cp "${bans[@]}" "$r/etc/vendorban/bans.d/"
         printf '%s\n' "$r"
 }
@@ -750,4 +752,26 @@ vb_journal_grep() {
 # vb_daemon_alive_or_fail WHAT: fail (with WHAT) if the daemon has exited.
 vb_daemon_alive_or_fail() {
         vb_daemon_alive || vb_fail "vendorband died: $1"
+}
+
+# vb_build_big_deb NAME VERSION MAINTAINER [DESCRIPTION-BYTES]: a real .deb
+# (built with dpkg-deb, which accepts it, as dpkg -i does) whose control has
+# 600 extra fields (X-Vb-Field-N) and a long Description (default 1 MiB;
+# APT 2.6 cannot parse one that long, dpkg can), shipping /usr/lib/NAME/NAME
+# (an ELF, a copy of /bin/true). Prints its path.
+vb_build_big_deb() {
+        local name=$1 version=$2 maint=$3 desc=${4:-1048576} d i
+        d=$(mktemp -d "$VB_TMP/bigdeb.XXXXXX")
+        mkdir -p "$d/pkg/DEBIAN" "$d/pkg/usr/lib/$name"
+        cp /bin/true "$d/pkg/usr/lib/$name/$name"
+        {
+                printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: %s\n' "$name" "$version" "$(vb_arch)" "$maint"
+                for i in $(seq 1 600); do printf 'X-Vb-Field-%d: value %d\n' "$i" "$i"; done
+                printf 'Description: a package with 600 extra fields and a long description\n'
+                head -c "$desc" /dev/zero | tr '\0' 'd' | fold -w 63 | sed 's/^/ /'
+                echo
+        } >"$d/pkg/DEBIAN/control"
+        dpkg-deb --root-owner-group -Zgzip --build "$d/pkg" "$d/${name}_${version}_$(vb_arch).deb" >"$d/build.log" 2>&1 ||
+                { cat "$d/build.log" >&2; vb_fail "dpkg-deb --build failed for $name"; }
+        printf '%s\n' "$d/${name}_${version}_$(vb_arch).deb"
 }

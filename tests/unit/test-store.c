@@ -440,6 +440,29 @@ START_TEST(test_store_file_cache_hit) {
 }
 END_TEST
 
+/* Markers past the 64th (a policy may hold up to VB_MARKERS_MAX) survive
+ * the hash cache, and a row with only markers 0..63 reads back as before. */
+START_TEST(test_store_file_cache_keeps_markers_past_64) {
+        struct vb_store *s = open_rw();
+        struct vb_file_content c = { .sha256 = SHA_A, .is_elf = true, .size = 1000 }, got;
+
+        c.marker_words[0] = UINT64_C(1) << 63;
+        c.marker_words[7] = UINT64_C(0x8000000000000101);        /* markers 448, 456, 511 */
+        c.marker_words[VB_MARKER_WORDS - 1] = 1;                  /* the last word */
+        ck_assert_int_eq(store_file_put(s, "/opt/a", &file_key, SHA_B, &c), 0);
+        ck_assert_int_eq(store_file_lookup(s, "/opt/a", &file_key, SHA_B, &got), 0);
+        ck_assert_mem_eq(got.marker_words, c.marker_words, sizeof c.marker_words);
+        ck_assert_uint_eq(got.marker_hits, UINT64_C(1) << 63);
+
+        memset(c.marker_words, 0, sizeof c.marker_words);
+        c.marker_hits = 0x5;
+        ck_assert_int_eq(store_file_put(s, "/opt/a", &file_key, SHA_B, &c), 0);
+        ck_assert_int_eq(store_file_lookup(s, "/opt/a", &file_key, SHA_B, &got), 0);
+        ck_assert_mem_eq(got.marker_words, c.marker_words, sizeof c.marker_words);
+        store_free(s);
+}
+END_TEST
+
 START_TEST(test_store_file_cache_misses_on_any_change) {
         struct vb_store *s = open_rw();
         struct vb_file_content c = { .sha256 = SHA_A }, got;
@@ -486,6 +509,7 @@ END_TEST
 
 /* Findings. */
 
+
 static struct vb_finding finding(const char *version, int64_t t) {
         return (struct vb_finding) {
                 .ban = "kaspersky", .vendor = "Kaspersky", .subject = "package", .package = "kesl",
@@ -494,6 +518,35 @@ static struct vb_finding finding(const char *version, int64_t t) {
                 .first_seen_usec = t, .last_seen_usec = t, .event_usec = t - 1, .decided_usec = t,
         };
 }
+
+static int get_source(const struct vb_finding *f, void *userdata) {
+        char *out = userdata;
+        snprintf(out, 16, "%s", f->source ? f->source : "(null)");
+        return 0;
+}
+
+/* Schema v3 adds findings.source to a v2 ledger, keeping its rows. */
+START_TEST(test_store_findings_source_migrates_and_round_trips) {
+        struct vb_store *s = open_rw();
+        struct vb_finding f = finding("12.0", 1000);
+        char src[16] = "";
+
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        store_free(s);
+        raw_exec("ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 3;");
+
+        s = open_rw();
+        ck_assert_int_eq(store_schema_version(s), VB_STORE_SCHEMA_VERSION);
+        (void) store_findings_foreach(s, get_source, src);
+        ck_assert_str_eq(src, "(null)"); /* an old row: from before sources were recorded */
+        f.source = "rpm";
+        f.last_seen_usec = 2000;
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        ck_assert_int_eq(store_findings_foreach(s, get_source, src), 0);
+        ck_assert_str_eq(src, "rpm");
+        store_free(s);
+}
+END_TEST
 
 static int check_single(const struct vb_finding *f, void *userdata) {
         int64_t id = *(int64_t *) userdata;
@@ -706,6 +759,34 @@ START_TEST(test_store_busy_when_another_connection_writes) {
 }
 END_TEST
 
+START_TEST(test_store_policy_last_good_read_back) {
+        struct vb_store *s = open_rw();
+        struct vb_policy *p = policy_kaspersky(), *q = NULL;
+        struct vb_diag d = {};
+        int64_t saved = 0;
+
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), -ENOENT);
+        ck_assert_int_eq(store_policy_compile(s, p, 1700000000), 0);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert(q->last_known_good);
+        ck_assert_int_eq(saved, 1700000000);
+        ck_assert_str_eq(q->digest, p->digest);
+        ck_assert_uint_eq(q->n_bans, 1);
+        ck_assert_str_eq(q->bans[0].id, "kaspersky");
+        ck_assert_uint_eq(q->bans[0].match[VB_IND_PACKAGE].n, 3);
+        ck_assert_str_eq(q->bans[0].match[VB_IND_PACKAGE].v[2], "klnagent64");
+        ck_assert_str_eq(q->bans[0].exempt_paths.v[0], "/opt/vendor/README");
+        /* Compiling it again keeps the date it was compiled at. */
+        ck_assert_int_eq(store_policy_compile(s, q, 1800000000), 0);
+        policy_free(q);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert_int_eq(saved, 1700000000);
+        policy_free(q);
+        policy_done(p);
+        store_free(s);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("store");
         TCase *tc;
@@ -713,6 +794,7 @@ Suite *test_suite(void) {
         tc = tcase_create("open");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_store_open_creates_and_migrates);
+        tcase_add_test(tc, test_store_policy_last_good_read_back);
         tcase_add_test(tc, test_store_reopen_keeps_data);
         tcase_add_test(tc, test_store_wal_mode_is_on);
         tcase_add_test(tc, test_store_read_only_missing_file_is_enoent);
@@ -736,12 +818,14 @@ Suite *test_suite(void) {
         tc = tcase_create("ledger");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_store_file_cache_hit);
+        tcase_add_test(tc, test_store_file_cache_keeps_markers_past_64);
         tcase_add_test(tc, test_store_file_cache_misses_on_any_change);
         tcase_add_test(tc, test_store_file_put_replaces_and_round_trips_u64);
         tcase_add_test(tc, test_store_findings_dedupe);
         tcase_add_test(tc, test_store_findings_null_fields_dedupe);
         tcase_add_test(tc, test_store_findings_foreach_newest_first);
         tcase_add_test(tc, test_store_packages_upsert_sweep_count);
+        tcase_add_test(tc, test_store_findings_source_migrates_and_round_trips);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("transactions");
