@@ -361,9 +361,12 @@ static void connector_read(struct guard_sweep *s) {
                         struct cn_msg *cn = NLMSG_DATA(nh);
                         if (nh->nlmsg_type != NLMSG_DONE || cn->len < sizeof(struct proc_event))
                                 continue;
-                        struct proc_event *ev = (struct proc_event *) cn->data;
-                        if (ev->what == PROC_EVENT_EXEC)
-                                judge_and_watch(s, ev->event_data.exec.process_pid);
+                        /* The event sits 4 bytes off its alignment after
+                         * the headers: copy it out. */
+                        struct proc_event ev;
+                        memcpy(&ev, cn->data, sizeof ev);
+                        if (ev.what == PROC_EVENT_EXEC)
+                                judge_and_watch(s, ev.event_data.exec.process_pid);
                 }
         }
 }
