@@ -17,6 +17,7 @@
 #include "manager.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
+#define JOURNAL_RETRY_USEC (250 * 1000)
 
 static void log_policy_error(struct vb_manager *m, const struct vb_diag *d, int r, bool keeping) {
         char where[1100] = "";
@@ -212,6 +213,29 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(m->event, 0);
 }
 
+/* The journal never blocks the loop (journal.h): entries journald did not
+ * take wait in a queue, retried every JOURNAL_RETRY_USEC while any wait. */
+static int on_journal_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        if (journal_flush() > 0) {
+                (void) sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static int on_journal_post(sd_event_source *s, void *userdata) {
+        struct vb_manager *m = userdata;
+        int enabled = SD_EVENT_OFF;
+
+        if (sd_event_source_get_enabled(m->journal_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return 0;
+        if (journal_flush() > 0) {
+                (void) sd_event_source_set_time_relative(m->journal_timer, JOURNAL_RETRY_USEC);
+                (void) sd_event_source_set_enabled(m->journal_timer, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
 static void write_pidfile(struct vb_manager *m) {
         m->pidfile = path_under_root(m->root, PIDFILE);
         if (!m->pidfile)
@@ -255,8 +279,17 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
                 r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
         if (r >= 0)
                 r = sd_event_set_watchdog(m->event, true);
+        if (r >= 0)
+                r = sd_event_add_time(m->event, &m->journal_timer, CLOCK_MONOTONIC, UINT64_MAX, 10000,
+                                      on_journal_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->journal_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_post(m->event, &m->journal_post, on_journal_post, m);
         if (r < 0)
                 return r;
+        (void) sd_event_source_set_description(m->journal_timer, "journal-retry");
+        (void) sd_event_source_set_description(m->journal_post, "journal-post");
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -269,6 +302,8 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
         sd_event_source_unref(m->rescan_timer);
+        sd_event_source_unref(m->journal_timer);
+        sd_event_source_unref(m->journal_post);
         sd_event_source_unref(m->sigterm_source);
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);

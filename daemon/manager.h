@@ -24,6 +24,8 @@ struct vb_manager {
         sd_event_source *watch_source;          /* the watcher's eventfd */
         sd_event_source *debounce_timer;        /* fires debounce_ms after the first queued event */
         sd_event_source *rescan_timer;          /* the periodic rescan */
+        sd_event_source *journal_timer;         /* retries the entries journald did not take yet */
+        sd_event_source *journal_post;          /* after each dispatch: arms journal_timer if entries wait */
 
         struct vb_policy *policy;
         struct vb_store *store;                 /* NULL while the ledger is unusable */

@@ -24,11 +24,20 @@
 #define VB_MID_APT_REFUSED     "6e8a0c2e4b6d4f1a9c3e5b7d9f1a3c5e"
 #define VB_MID_EXEC_DENIED "3f5b7d9f1b3d4a5c8e0a2c4e6f8b0d2c"
 #define VB_MID_GUARD "0d2f4b6d8f1a4c3e9b5d7f9a1c3e5b7d"
+#define VB_MID_JOURNAL_DROPPED "8eee7d7f1a4a4e35ac7f383c9ac0b928"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".
  * to_stderr forces stderr even when the journal socket exists. */
 void journal_setup(const char *identifier, bool to_stderr);
 bool journal_is_stderr(void);
+
+/* Writing never blocks: an entry journald does not take at once (stopped,
+ * overloaded) waits in a bounded queue; what does not fit is dropped and
+ * counted, and the count is written as its own entry once journald takes
+ * entries again. Safe to call from any thread. journal_flush() sends what
+ * waits and returns how much still does (call it again later while > 0). */
+size_t journal_flush(void);
+uint64_t journal_dropped_total(void);
 
 /* A finding: priority warning for flag, err for block. "action" is what
  * was (or would have been) done: "would-block", "flagged", ... */
