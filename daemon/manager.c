@@ -52,6 +52,8 @@ static int open_ledger(struct vb_manager *m) {
 
         if (!dir || asprintf(&db, "%s/%s", dir, VB_STORE_FILE) < 0)
                 return -ENOMEM;
+        free(m->ledger_path);
+        m->ledger_path = strdup(db);
         r = mkdir_p(dir, 0700);
         if (r >= 0)
                 r = store_open(db, false, &m->store);
@@ -87,6 +89,7 @@ static int open_ledger(struct vb_manager *m) {
                 store_free(m->store);
                 m->store = NULL;
         }
+        m->job_ledger = m->store && m->ledger_path;
         return 0;
 }
 
@@ -153,7 +156,7 @@ static int arm_rescan(struct vb_manager *m) {
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
         struct vb_manager *m = userdata;
 
-        (void) manager_full_scan(m, "periodic");
+        manager_full_scan(m, "periodic");
         (void) arm_rescan(m);
         return 0;
 }
@@ -164,6 +167,9 @@ static int manager_reload(struct vb_manager *m) {
         int r;
 
         sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
+        /* The work thread reads the policy and the ledger: hold it (its
+         * scan is cancelled; the reload queues a new one). */
+        worker_pause(m->worker);
         if (!m->store)
                 (void) open_ledger(m); /* it may have been repaired or moved aside since */
         r = policy_load(m->root, m->config_path, &p, &diag);
@@ -178,8 +184,10 @@ static int manager_reload(struct vb_manager *m) {
                                       strerror(-k), store_errmsg(m->store));
         }
         if (r < 0) {
+                worker_resume(m->worker);
                 policy_free(p);
                 log_policy_error(m, &diag, r, true);
+                manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
                 sd_notify(0, "READY=1");
                 return 0;
         }
@@ -192,12 +200,14 @@ static int manager_reload(struct vb_manager *m) {
                 struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
                 (void) enforce_apt_pins(&e);
         }
+        worker_resume(m->worker);
         r = start_watcher(m);
         if (r < 0)
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to restart watching: %s; periodic rescans only.",
                               strerror(-r));
         (void) arm_rescan(m);
-        (void) manager_full_scan(m, "policy reloaded");
+        manager_full_scan(m, "policy reloaded");
+        manager_policy_loaded(m, true);
         sd_notify(0, "READY=1");
         return 0;
 }
@@ -297,6 +307,15 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
 struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
+        /* First, so that nothing else is freed under a job. A job that does
+         * not stop within the bound is left to the process exit, with what
+         * it reads. */
+        if (!worker_free(m->worker)) {
+                journal_event(VB_MID_DAEMON, LOG_NOTICE, NULL,
+                              "Exiting while a scan is still reading a file; the next start scans again.");
+                m->worker_abandoned = true;
+        }
+        m->worker = NULL;
         guard_stop(m->guard);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
@@ -313,14 +332,18 @@ struct vb_manager *manager_free(struct vb_manager *m) {
                 free(m->pending);
                 m->pending = next;
         }
-        pathset_clear(&m->owned);
         store_free(m->store);
-        policy_free(m->policy);
         if (m->pidfile)
                 (void) unlink(m->pidfile);
         free(m->pidfile);
-        free(m->root);
         free(m->config_path);
+        (void) journal_flush();
+        if (m->worker_abandoned)
+                return NULL; /* the process exits now; the job still reads these */
+        pathset_clear(&m->owned);
+        policy_free(m->policy);
+        free(m->ledger_path);
+        free(m->root);
         free(m);
         return NULL;
 }
@@ -340,6 +363,11 @@ int manager_startup(struct vb_manager *m) {
         (void) open_ledger(m);
         repair_and_pin(m);
         write_pidfile(m);
+        r = worker_new(m, &m->worker);
+        if (r < 0) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start the work thread: %s", strerror(-r));
+                return r;
+        }
 
         /* Watch first, then reconcile: whatever lands during the scan is
          * queued and looked at right after it. */
@@ -354,13 +382,19 @@ int manager_startup(struct vb_manager *m) {
         (void) sd_event_source_set_description(m->rescan_timer, "rescan");
         (void) arm_rescan(m);
 
+        /* The reconcile scan runs in the work thread: READY=1 comes at
+         * once, the loop serves events and the watchdog meanwhile. */
         sd_notify(0, "STATUS=Reconciling: scanning packages and watched paths");
-        (void) manager_full_scan(m, "startup");
+        manager_full_scan(m, "startup");
+        manager_policy_loaded(m, false);
         return 0;
+}
+
+void manager_policy_loaded(struct vb_manager *m, bool reload) {
+        /* Hook: what else follows a policy (re)load. */
 }
 
 int manager_run(struct vb_manager *m) {
         sd_notify(0, "READY=1");
-        manager_notify_status(m);
         return sd_event_loop(m->event);
 }

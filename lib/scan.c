@@ -72,6 +72,24 @@ static int deliver(struct scan_ctx *c, const struct vb_scan_item *item) {
         return r;
 }
 
+/* Between two subjects: stop if the caller cancelled, let it work if it
+ * asked to (outside our transaction, as in deliver()). */
+static int scan_yield(struct scan_ctx *c) {
+        const struct vb_scan_options *o = c->o;
+
+        if (o->cancel && atomic_load(o->cancel))
+                return -ECANCELED;
+        if (!o->yield || !o->yield_cb || !atomic_load(o->yield))
+                return 0;
+        if (c->in_tx)
+                (void) store_commit(o->store);
+        o->yield_cb(o->yield_userdata);
+        if (c->in_tx && store_begin(o->store) < 0)
+                c->in_tx = false;
+        c->batch = 0;
+        return 0;
+}
+
 /* ---- packages ---- */
 
 static void count_verdict(struct vb_scan_stats *st, const struct vb_decision *d) {
@@ -160,7 +178,9 @@ static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
         for (size_t i = 0; i < db->n && r >= 0; i++) {
                 if (!dpkg_package_has_files(&db->pkgs[i]))
                         continue;
-                r = scan_one_package(c, admindir, &db->pkgs[i], 0, diag);
+                r = scan_yield(c);
+                if (r >= 0)
+                        r = scan_one_package(c, admindir, &db->pkgs[i], 0, diag);
         }
         if (r >= 0 && c->o->store)
                 (void) store_packages_sweep(c->o->store, c->o->now);
@@ -367,6 +387,9 @@ static int walk_dir(struct scan_ctx *c, int dfd, unsigned depth) {
 
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
+                r = scan_yield(c);
+                if (r < 0)
+                        break;
                 r = path_push(c, de->d_name, &old);
                 if (r < 0)
                         break;
