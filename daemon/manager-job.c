@@ -7,8 +7,10 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "enforce.h"
 #include "journal.h"
 #include "manager.h"
+#include "plan.h"
 #include "report.h"
 
 #define LEDGER_BUSY_TIMEOUT_MS 5000     /* the store's default */
@@ -81,13 +83,43 @@ static struct vb_store *work_store(struct vb_manager *m, struct vb_job *j) {
         return s;
 }
 
+/* Run a plan's steps one at a time, each action recorded (ledger row
+ * first, journal after through on_outcome). */
+static void run_plan(struct work_ctx *w, const struct vb_scan_item *item, const struct vb_plan *plan,
+                     int64_t finding_id) {
+        struct vb_action_context ctx = {
+                .ban = item->decision->ban->id,
+                .package = item->pkg ? item->pkg->name : NULL,
+                .version = item->pkg ? item->pkg->version : NULL,
+                .path = item->file ? item->file->path : NULL,
+                .sha256 = item->file ? item->file->sha256 : NULL,
+        };
+        struct vb_enforcer e = {
+                .root = w->m->root, .policy = w->m->policy, .store = w->store,
+                .on_outcome = journal_action_cb, .userdata = &ctx,
+        };
+        struct vb_enforce_result res = {};
+
+        for (size_t i = 0; i < plan->n_steps; i++)
+                (void) enforce_step(&e, plan, i, finding_id, &res);
+}
+
+/* A decision: plan it, record the finding (ledger, then journal), run the plan. */
 static int on_decision(const struct vb_scan_item *item, void *userdata) {
         struct work_ctx *w = userdata;
-        bool is_new = false;
+        struct vb_plan plan;
+        struct vb_report rp;
         int r;
 
+        r = enforce_plan(w->m->policy, item, w->store != NULL, &plan);
+        if (r < 0)
+                return 0; /* out of memory: the next scan sees it again */
+        if (!plan.record) {
+                plan_clear(&plan);
+                return 0;
+        }
         struct vb_reporter rep = { .store = w->store, .policy = w->m->policy, .root = w->m->root };
-        r = report_decision(&rep, item, w->event_usec, &is_new, NULL);
+        r = report_record(&rep, item, &plan, w->event_usec, &rp);
         if (r < 0) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
                               "Failed to record a finding in the ledger (%s: %s), logged to the journal only.",
@@ -96,10 +128,15 @@ static int on_decision(const struct vb_scan_item *item, void *userdata) {
                 if (r == -EBUSY)
                         w->store = NULL; /* do not wait the busy timeout again for every match */
         }
-        if (is_new)
+        if (rp.is_new) {
+                (void) journal_finding(&rp.finding, item->decision->ban, item->decision->phase);
                 w->job->findings_new++;
-        if (item->decision->verdict == VB_VERDICT_BLOCK && w->m->policy->config.mode == VB_MODE_ENFORCE)
+        }
+        if (r >= 0 && !rp.restored && plan.n_steps > 0) {
+                run_plan(w, item, &plan, rp.finding.id);
                 w->job->guard_stale = true;
+        }
+        plan_clear(&plan);
         return 0;
 }
 

@@ -96,7 +96,7 @@ static int open_ledger(struct vb_manager *m) {
 /* Finish or roll back what a crash interrupted, and in enforce mode make
  * the APT pins match the ledger. */
 static void repair_and_pin(struct vb_manager *m) {
-        struct vb_enforcer e = { .root = m->root, .policy = m->policy, .store = m->store };
+        struct vb_enforcer e = { .root = m->root, .policy = m->policy, .store = m->store, .on_outcome = journal_action_cb };
         size_t fixed = 0;
 
         if (!m->store)
@@ -197,7 +197,7 @@ static int manager_reload(struct vb_manager *m) {
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
-                struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
+                struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb };
                 (void) enforce_apt_pins(&e);
         }
         worker_resume(m->worker);

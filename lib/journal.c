@@ -325,3 +325,74 @@ int journal_event(const char *message_id, int priority, const char *const *field
         free(message);
         return r;
 }
+
+static int journal_pins(const struct vb_action_outcome *o) {
+        char n[32], *message = NULL;
+        struct fieldset fs = {};
+
+        snprintf(n, sizeof n, "%zu", o->count);
+        if (asprintf(&message, "%s APT pin file %s: %zu package(s) pinned to -1%s%s",
+                     o->r < 0 ? "Failed to rewrite the" : "Rewrote the", o->target, o->count, o->r < 0 ? ": " : "",
+                     o->r < 0 ? strerror(-o->r) : "") < 0)
+                return -ENOMEM;
+        fields_add(&fs, "VENDORBAN_ACTION", "apt-pin");
+        fields_add(&fs, "VENDORBAN_PINNED", n);
+        int r = fields_send(&fs, o->r < 0 ? LOG_ERR : LOG_NOTICE, VB_MID_ACTION, message);
+        fields_free(&fs);
+        free(message);
+        return r;
+}
+
+static int journal_unmask(const struct vb_action_outcome *o) {
+        char *message = NULL;
+        struct fieldset fs = {};
+
+        if (asprintf(&message, "%s unit %s%s%s", o->r < 0 ? "Failed to unmask" : "Unmasked", o->target,
+                     o->r < 0 ? ": " : "", o->r < 0 ? strerror(-o->r) : "") < 0)
+                return -ENOMEM;
+        fields_add(&fs, "VENDORBAN_ACTION", "unmask-unit");
+        int r = fields_send(&fs, o->r < 0 ? LOG_ERR : LOG_NOTICE, VB_MID_RESTORE, message);
+        fields_free(&fs);
+        free(message);
+        return r;
+}
+
+int journal_action(const struct vb_action_outcome *o, const struct vb_action_context *ctx) {
+        static const struct vb_action_context none = { .ban = "" };
+        char fid[32], *message = NULL;
+        struct fieldset fs = {};
+        bool stale = o->r == -ESTALE, failed = o->r < 0 && !stale;
+
+        if (strcmp(o->kind, "apt-pin") == 0)
+                return journal_pins(o);
+        if (strcmp(o->kind, "unmask-unit") == 0)
+                return journal_unmask(o);
+        if (!ctx)
+                ctx = &none;
+        if (asprintf(&message, "%s %s: %s%s%s%s (ban %s, finding %lld)%s%s", failed ? "Failed to" : "Done:", o->kind,
+                     o->target, stale ? " (changed since the decision: re-evaluated on its next event)" : "",
+                     ctx->package ? " of package " : "", ctx->package ? ctx->package : "", ctx->ban,
+                     (long long) o->finding_id, failed ? ": " : "",
+                     failed ? (o->detail ? o->detail : strerror(-o->r)) : "") < 0)
+                return -ENOMEM;
+        snprintf(fid, sizeof fid, "%lld", (long long) o->finding_id);
+        fields_add(&fs, "VENDORBAN_BAN", ctx->ban);
+        fields_add(&fs, "VENDORBAN_ACTION", o->kind);
+        fields_add(&fs, "VENDORBAN_TARGET", o->target);
+        fields_add(&fs, "VENDORBAN_FINDING", fid);
+        fields_add(&fs, "VENDORBAN_RESULT", failed ? "failed" : "done");
+        fields_add(&fs, "VENDORBAN_VERDICT", "block");
+        fields_add(&fs, "VENDORBAN_PACKAGE", ctx->package);
+        fields_add(&fs, "VENDORBAN_VERSION", ctx->package ? (ctx->version ? ctx->version : "") : NULL);
+        /* A quarantine names its file; otherwise the subject's path. */
+        fields_add(&fs, "VENDORBAN_PATH", strcmp(o->kind, "quarantine") == 0 ? o->target : ctx->path);
+        fields_add(&fs, "VENDORBAN_SHA256", ctx->package ? NULL : ctx->sha256);
+        int r = fields_send(&fs, failed ? LOG_ERR : LOG_NOTICE, VB_MID_ACTION, message);
+        fields_free(&fs);
+        free(message);
+        return r;
+}
+
+void journal_action_cb(const struct vb_action_outcome *o, void *userdata) {
+        (void) journal_action(o, userdata);
+}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "enforce.h"
 #include "engine.h"
 #include "policy.h"
 #include "store.h"
@@ -42,6 +43,20 @@ uint64_t journal_dropped_total(void);
 /* A finding: priority warning for flag, err for block. "action" is what
  * was (or would have been) done: "would-block", "flagged", ... */
 int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const struct vb_phase *phase);
+
+/* An enforcement action, once its ledger row is final (enforce.h's
+ * on_outcome): priority notice when done, err when it failed. ctx names
+ * what it was done for; NULL for the pins and restores. */
+struct vb_action_context {
+        const char *ban;
+        const char *package;            /* may be NULL */
+        const char *version;            /* may be NULL */
+        const char *path;               /* may be NULL */
+        const char *sha256;             /* may be NULL */
+};
+int journal_action(const struct vb_action_outcome *o, const struct vb_action_context *ctx);
+/* The same, with userdata a struct vb_action_context (or NULL): for on_outcome. */
+void journal_action_cb(const struct vb_action_outcome *o, void *userdata);
 
 /* A plain event of one kind: MESSAGE_ID, priority and a printf message,
  * plus optional extra "FIELD=value" strings (NULL-terminated). */
