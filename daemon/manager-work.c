@@ -36,9 +36,18 @@ static struct vb_job *job_new(enum vb_job_kind kind, const char *why) {
         return j;
 }
 
+/* Before work is queued, the ledger is looked at (a stat): if it went
+ * away, the work goes to the new one. Not while a job runs: the check
+ * after it comes soon enough, and the rows it writes are copied over. */
+static void ledger_check_if_idle(struct vb_manager *m) {
+        if (!worker_busy(m->worker))
+                manager_ledger_check(m);
+}
+
 void manager_scan(struct vb_manager *m, const char *why, bool files) {
         struct vb_job *j = job_new(VB_JOB_SCAN, why);
 
+        ledger_check_if_idle(m);
         if (!j) {
                 journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Out of memory: the %s scan was not queued.", why);
                 return;
@@ -82,6 +91,7 @@ static void log_scan_done(const struct vb_job *j) {
 }
 
 void manager_job_done(struct vb_manager *m, struct vb_job *j) {
+        manager_ledger_check(m); /* before the guard reads it */
         m->findings_new += j->findings_new;
         if (j->ledger_failed)
                 ledger_retry_soon(m);
@@ -128,6 +138,7 @@ static void submit_batch(struct vb_manager *m, struct vb_watch_event *list) {
         }
         struct vb_job *j = !rescan && work ? job_new(VB_JOB_EVENTS, "events") : NULL;
         if (j) {
+                ledger_check_if_idle(m);
                 j->events = list;
                 worker_submit(m->worker, j);
                 return;

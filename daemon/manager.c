@@ -45,7 +45,7 @@ static void log_policy_loaded(const struct vb_policy *p, const char *how) {
                       mode_to_string(p->config.mode), p->config.watch_paths.n, p->digest);
 }
 
-static int open_ledger(struct vb_manager *m) {
+int manager_open_ledger(struct vb_manager *m) {
         _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.state_dir);
         _cleanup_free_ char *db = NULL;
         int r;
@@ -171,7 +171,7 @@ static int manager_reload(struct vb_manager *m) {
          * scan is cancelled; the reload queues a new one). */
         worker_pause(m->worker);
         if (!m->store)
-                (void) open_ledger(m); /* it may have been repaired or moved aside since */
+                (void) manager_open_ledger(m); /* it may have been repaired or moved aside since */
         r = policy_load(m->root, m->config_path, &p, &diag);
         if (r >= 0 && m->store) {
                 /* A valid policy is not refused because the ledger is busy
@@ -360,7 +360,7 @@ int manager_startup(struct vb_manager *m) {
                 return r;
         }
         log_policy_loaded(m->policy, "loaded");
-        (void) open_ledger(m);
+        (void) manager_open_ledger(m);
         repair_and_pin(m);
         write_pidfile(m);
         r = worker_new(m, &m->worker);

@@ -97,6 +97,12 @@ static inline void manager_freep(struct vb_manager **m) {
 int manager_startup(struct vb_manager *m);
 int manager_run(struct vb_manager *m);
 
+/* Open (creating) the ledger named by the policy; says why if it cannot. */
+int manager_open_ledger(struct vb_manager *m);
+/* manager-ledger.c: the ledger file deleted or replaced under us? Then
+ * recreate or reopen it, losing no row, and say so. */
+void manager_ledger_check(struct vb_manager *m);
+
 /* manager-work.c (the loop): the queued events and the jobs they lead to. */
 int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* Queue a scan of the packages (and, if files, the watched paths). */
