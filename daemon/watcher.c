@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The watcher thread (see watcher.h). This file is the only one that calls
  * libinotifytools, and only from the thread it starts; the loop sees just
- * the queue and the eventfd. A full queue turns into one rescan event. */
+ * the queue and the eventfd. A full queue turns into one rescan event; a
+ * watched top directory that goes away is watched again (or its parent,
+ * until it comes back) before the rescan that follows. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -15,6 +17,11 @@
 #define WATCHER_QUEUE_MAX 50000
 #define DPKG_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)
 #define TREE_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+#define PARENT_EVENTS (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
+/* Watches of a top directory that went away are renamed with this prefix
+ * (no leading '/'): a moved tree keeps its watches, under a name that
+ * must not pass for the watched path. */
+#define LOST_PREFIX "lost:"
 
 struct vb_watcher {
         pthread_t thread;
@@ -35,6 +42,7 @@ struct vb_watcher {
         char *admindir;                 /* host path, with trailing '/' */
         char *infodir;                  /* host path, with trailing '/' */
         struct vb_strv trees;           /* host paths of the watch paths */
+        struct vb_strv parents;         /* parents watched for a lost top directory to come back */
 };
 
 static void queue_push(struct vb_watcher *w, enum vb_watch_kind kind, const char *path) {
@@ -116,16 +124,56 @@ static void handle_dpkg_event(struct vb_watcher *w, const char *dir, const struc
                 queue_push(w, VB_WATCH_DPKG_DB, "");
 }
 
+/* Watch a top directory again, or, while nothing is at its path, its
+ * parent for it to come back. Then a rescan, which runs after the new
+ * watches exist: nothing written meanwhile is missed. */
+static void top_rewatch(struct vb_watcher *w, const char *top) {
+        if (!inotifytools_watch_recursively(top, TREE_EVENTS)) {
+                _cleanup_free_ char *parent = strdup(top);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                if (slash && slash > parent) {
+                        *slash = '\0';
+                        slash = strrchr(parent, '/');
+                }
+                if (slash) {
+                        slash[1] = '\0';
+                        if (!strv_contains(&w->parents, parent) && inotifytools_watch_file(parent, PARENT_EVENTS))
+                                (void) strv_push(&w->parents, parent);
+                }
+        }
+        queue_push(w, VB_WATCH_RESCAN, "");
+}
+
+/* A watched top directory was deleted or moved away: its watches (which
+ * follow a moved tree) no longer name it; watch what is at its path now. */
+static void top_lost(struct vb_watcher *w, const char *top) {
+        _cleanup_free_ char *gone = NULL;
+
+        if (asprintf(&gone, "%s%s", LOST_PREFIX, top) >= 0)
+                inotifytools_replace_filename(top, gone);
+        top_rewatch(w, top);
+}
+
+/* In a parent of a lost top directory: a directory of that name appeared. */
+static void handle_parent_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
+        _cleanup_free_ char *full = NULL;
+
+        if (!ev->len || !(ev->mask & IN_ISDIR) || asprintf(&full, "%s%s/", dir, ev->name) < 0)
+                return;
+        for (size_t i = 0; i < w->trees.n; i++)
+                if (strcmp(full, w->trees.v[i]) == 0 && inotifytools_wd_from_filename(full) < 0)
+                        top_rewatch(w, w->trees.v[i]);
+}
+
 static void handle_tree_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
         _cleanup_free_ char *full = NULL;
 
         if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-                /* A watched top directory went away: only a rescan (and the
-                 * next reload) can see what replaces it. */
                 for (size_t i = 0; i < w->trees.n; i++)
-                        if (strncmp(dir, w->trees.v[i], strlen(w->trees.v[i])) == 0 &&
-                            strlen(dir) <= strlen(w->trees.v[i]) + 1)
-                                queue_push(w, VB_WATCH_RESCAN, "");
+                        if (strcmp(dir, w->trees.v[i]) == 0) {
+                                top_lost(w, w->trees.v[i]);
+                                break;
+                        }
                 return;
         }
         if (!ev->len || asprintf(&full, "%s%s", dir, ev->name) < 0 || strlen(full) <= w->root_len)
@@ -151,8 +199,12 @@ static void handle_event(struct vb_watcher *w, struct inotify_event *ev) {
         if (ev->mask & IN_IGNORED)
                 return;
         const char *dir = inotifytools_filename_from_wd(ev->wd);
-        if (!dir)
+        if (!dir || dir[0] != '/')
+                return; /* gone, or a tree moved away (LOST_PREFIX) */
+        if (strv_contains(&w->parents, dir)) {
+                handle_parent_event(w, dir, ev);
                 return;
+        }
         if (has_prefix(dir, w->admindir))
                 handle_dpkg_event(w, dir, ev);
         else
@@ -312,6 +364,7 @@ void watcher_stop(struct vb_watcher *w) {
         if (w->efd >= 0)
                 close(w->efd);
         strv_clear(&w->trees);
+        strv_clear(&w->parents);
         free(w->root);
         free(w->admindir);
         free(w->infodir);
