@@ -18,6 +18,7 @@
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 #define JOURNAL_RETRY_USEC (250 * 1000)
+#define RESCAN_FALLBACK_SEC 900        /* when watches are missing and no rescan is configured */
 
 static void log_policy_error(struct vb_manager *m, const struct vb_diag *d, int r, bool keeping) {
         char where[1100] = "";
@@ -110,6 +111,38 @@ static void repair_and_pin(struct vb_manager *m) {
                 (void) enforce_apt_pins(&e);
 }
 
+/* The rescan period in force: the configured one, or, when some watched
+ * paths could not be watched and none is configured, a fallback. */
+static unsigned rescan_interval(struct vb_manager *m) {
+        unsigned interval = m->policy->config.rescan_interval;
+
+        if (interval == 0 && m->watcher && watcher_failed_watches(m->watcher) > 0)
+                interval = RESCAN_FALLBACK_SEC;
+        return interval;
+}
+
+/* Watches could not be added: say what the limit is, the sysctl that
+ * raises it, and that periodic rescans cover what is not watched. */
+static void log_watch_limit(struct vb_manager *m) {
+        unsigned long limit = 0;
+        FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+
+        if (f) {
+                if (fscanf(f, "%lu", &limit) != 1)
+                        limit = 0;
+                fclose(f);
+        }
+        unsigned long want = limit < 524288 ? 1048576 : limit * 2;
+        journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
+                      "Watches under the watched paths could not be added (%u time(s)): the inotify watch "
+                      "limit is reached (fs.inotify.max_user_watches = %lu, %u watches in use by vendorband). "
+                      "Raise it: sysctl -w fs.inotify.max_user_watches=%lu, and keep it in "
+                      "/etc/sysctl.d/60-vendorban.conf, then reload vendorband. Until then, what is not watched "
+                      "is covered by a periodic rescan every %u s%s.",
+                      watcher_failed_watches(m->watcher), limit, watcher_num_watches(m->watcher), want,
+                      rescan_interval(m), m->policy->config.rescan_interval ? "" : " (rescan_interval is 0: a fallback)");
+}
+
 static int start_watcher(struct vb_manager *m) {
         int r;
 
@@ -124,22 +157,13 @@ static int start_watcher(struct vb_manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(m->watch_source, "watcher");
-        if (watcher_failed_watches(m->watcher) > 0 && m->policy->config.rescan_interval > 0)
-                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
-                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
-                              "reached?); the periodic rescan every %u s covers what is not watched.",
-                              watcher_failed_watches(m->watcher), m->policy->config.rescan_interval);
-        else if (watcher_failed_watches(m->watcher) > 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
-                              "reached?) and rescan_interval is 0: what is not watched is not seen until a "
-                              "reload; set rescan_interval or raise the limit.",
-                              watcher_failed_watches(m->watcher));
+        if (watcher_failed_watches(m->watcher) > 0)
+                log_watch_limit(m);
         return 0;
 }
 
 static int arm_rescan(struct vb_manager *m) {
-        unsigned interval = m->policy->config.rescan_interval;
+        unsigned interval = rescan_interval(m);
         uint64_t t;
 
         if (interval == 0)
