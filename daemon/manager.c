@@ -123,19 +123,29 @@ static unsigned rescan_interval(struct vb_manager *m) {
 
 /* Watches could not be added: say what the limit is, the sysctl that
  * raises it, and that periodic rescans cover what is not watched. */
-static void log_watch_limit(struct vb_manager *m) {
-        unsigned long limit = 0;
-        FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+static unsigned long read_ulong(const char *path) {
+        unsigned long v = 0;
+        FILE *f = fopen(path, "re");
 
         if (f) {
-                if (fscanf(f, "%lu", &limit) != 1)
-                        limit = 0;
+                if (fscanf(f, "%lu", &v) != 1)
+                        v = 0;
                 fclose(f);
         }
+        return v;
+}
+
+static void log_watch_limit(struct vb_manager *m) {
+        /* The user namespace's limit, when lower, is the one that bites. */
+        unsigned long limit = read_ulong("/proc/sys/fs/inotify/max_user_watches");
+        unsigned long ns = read_ulong("/proc/sys/user/max_inotify_watches");
+
+        if (ns > 0 && (limit == 0 || ns < limit))
+                limit = ns;
         unsigned long want = limit < 524288 ? 1048576 : limit * 2;
         journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
                       "Watches under the watched paths could not be added (%u time(s)): the inotify watch "
-                      "limit is reached (fs.inotify.max_user_watches = %lu, %u watches in use by vendorband). "
+                      "limit is reached (%lu, %u watches in use by vendorband). "
                       "Raise it: sysctl -w fs.inotify.max_user_watches=%lu, and keep it in "
                       "/etc/sysctl.d/60-vendorban.conf, then reload vendorband. Until then, what is not watched "
                       "is covered by a periodic rescan every %u s%s.",
