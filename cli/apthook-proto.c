@@ -145,15 +145,8 @@ static int parse_package(char *s, unsigned line, struct apthook_pkg *p, struct a
                 s = sp + 1;
         }
         f[n++] = s;
-        if (n < PKG_FIELDS)
-                return fail(err, line,
-                            "expected 9 fields (NAME OLD-VERSION OLD-ARCH OLD-MULTIARCH DIRECTION NEW-VERSION "
-                            "NEW-ARCH NEW-MULTIARCH ACTION), got %zu",
-                            n);
-        for (size_t i = 0; i < PKG_FIELDS; i++)
-                if (f[i][0] == '\0')
-                        return fail(err, line, "field %zu is empty (two blanks in a row?)", i + 1);
 
+        /* The name first: a line bad further on is still judged by it. */
         colon = strchr(f[0], ':');
         if (colon) {
                 *colon = '\0';
@@ -165,6 +158,15 @@ static int parse_package(char *s, unsigned line, struct apthook_pkg *p, struct a
         if (!name_valid(f[0]))
                 return fail(err, line, "bad package name \"%s\"", quote(f[0], q));
         p->name = f[0];
+
+        if (n < PKG_FIELDS)
+                return fail(err, line,
+                            "expected 9 fields (NAME OLD-VERSION OLD-ARCH OLD-MULTIARCH DIRECTION NEW-VERSION "
+                            "NEW-ARCH NEW-MULTIARCH ACTION), got %zu",
+                            n);
+        for (size_t i = 1; i < PKG_FIELDS; i++)
+                if (f[i][0] == '\0')
+                        return fail(err, line, "field %zu is empty (two blanks in a row?)", i + 1);
 
         int r = version_group(f + 1, &p->old_version, &p->old_arch, &p->old_multiarch, "old", line, err);
         if (r < 0)
@@ -211,10 +213,34 @@ static int pkgs_push(struct apthook_request *r, const struct apthook_pkg *p, siz
         return 0;
 }
 
+/* A package line that cannot be read whole: the first one is reported in
+ * err, each is counted, and one that gave a name is kept as APTHOOK_BAD
+ * with the fields read before the error, so that it is still judged. The
+ * lines after it still count. Returns 0, or -ENOMEM. */
+static int __attribute__((format(printf, 6, 7))) package_bad(struct apthook_request *r, size_t *allocated,
+                                                             struct apthook_error *err, struct apthook_pkg *p,
+                                                             unsigned line, const char *fmt, ...) {
+        va_list ap;
+
+        if (r->n_bad++ == 0) {
+                err->line = line;
+                va_start(ap, fmt);
+                vsnprintf(err->message, sizeof err->message, fmt, ap);
+                va_end(ap);
+        }
+        if (!p->name)
+                return 0;
+        p->line = line;
+        p->action = APTHOOK_BAD;
+        p->file = NULL;
+        return pkgs_push(r, p, allocated);
+}
+
 /* Feed one line (NUL-terminated, newline cut off) to the state machine. */
 static int parse_line(char *s, unsigned line, enum state *st, struct apthook_request *r, size_t *allocated,
                       struct apthook_error *err) {
         struct apthook_pkg p;
+        struct apthook_error e;
         char q[QUOTE_MAX + 4];
         int k;
 
@@ -236,10 +262,11 @@ static int parse_line(char *s, unsigned line, enum state *st, struct apthook_req
                 return 0;
         case STATE_PACKAGES:
                 if (s[0] == '\0')
-                        return fail(err, line, "empty line in the package list");
-                k = parse_package(s, line, &p, err);
+                        return package_bad(r, allocated, err, &(struct apthook_pkg) {}, line,
+                                           "empty line in the package list");
+                k = parse_package(s, line, &p, &e);
                 if (k < 0)
-                        return k;
+                        return package_bad(r, allocated, err, &p, line, "%s", e.message);
                 k = pkgs_push(r, &p, allocated);
                 if (k < 0) {
                         fail(err, line, "out of memory");
@@ -250,12 +277,20 @@ static int parse_line(char *s, unsigned line, enum state *st, struct apthook_req
         return -EINVAL;
 }
 
-static unsigned line_of(const char *text, size_t offset) {
-        unsigned line = 1;
+/* A package line that is over-long, holds a NUL byte or is cut short:
+ * reported, and kept as APTHOOK_BAD if its first field is a good name. */
+static int package_line_bad(char *s, size_t n, unsigned line, struct apthook_request *r, size_t *allocated,
+                            struct apthook_error *err, const char *why) {
+        struct apthook_pkg p = {};
+        struct apthook_error e;
 
-        for (size_t i = 0; i < offset; i++)
-                line += text[i] == '\n';
-        return line;
+        if (n <= APTHOOK_LINE_MAX) {
+                s[n] = '\0';   /* the newline, or the NUL after the copy */
+                (void) parse_package(s, line, &p, &e);
+        }
+        if (n > APTHOOK_LINE_MAX)
+                return package_bad(r, allocated, err, &p, line, "line longer than %u bytes", APTHOOK_LINE_MAX);
+        return package_bad(r, allocated, err, &p, line, "%s", why);
 }
 
 int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, struct apthook_error *err) {
@@ -263,7 +298,6 @@ int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, stru
         enum state st = STATE_HEADER;
         size_t pos = 0, allocated = 0;
         unsigned line = 0;
-        const char *nul;
         int k = 0;
 
         *err = (struct apthook_error) {};
@@ -271,9 +305,6 @@ int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, stru
                 snprintf(err->message, sizeof err->message, "input larger than %u bytes", APTHOOK_INPUT_MAX);
                 return -E2BIG;
         }
-        nul = memchr(buf, '\0', len);
-        if (nul)
-                return fail(err, line_of(buf, (size_t) (nul - buf)), "NUL byte in the input");
         if (len == 0)
                 return fail(err, 0, "empty input: expected \"VERSION 3\" (is this run by APT?)");
 
@@ -286,18 +317,28 @@ int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, stru
         while (pos < len) {
                 char *s = r.text + pos, *nl = memchr(s, '\n', len - pos);
                 size_t n = nl ? (size_t) (nl - s) : len - pos;
+                const char *bad = NULL;
 
                 line++;
-                if (n > APTHOOK_LINE_MAX) {
-                        k = fail(err, line, "line longer than %u bytes", APTHOOK_LINE_MAX);
+                if (n > APTHOOK_LINE_MAX)
+                        bad = "line longer than the limit";
+                else if (memchr(s, '\0', n))
+                        bad = "NUL byte in the input";
+                else if (!nl)
+                        bad = "last line has no newline: the input is truncated";
+                if (bad && st != STATE_PACKAGES) {
+                        if (n > APTHOOK_LINE_MAX)
+                                k = fail(err, line, "line longer than %u bytes", APTHOOK_LINE_MAX);
+                        else
+                                k = fail(err, line, "%s", bad);
                         goto fail;
                 }
-                if (!nl) {
-                        k = fail(err, line, "last line has no newline: the input is truncated");
-                        goto fail;
-                }
-                *nl = '\0';
-                k = parse_line(s, line, &st, &r, &allocated, err);
+                if (nl)
+                        *nl = '\0';
+                if (bad)        /* one bad package line: judged by the name it may give */
+                        k = package_line_bad(s, n, line, &r, &allocated, err, bad);
+                else
+                        k = parse_line(s, line, &st, &r, &allocated, err);
                 if (k < 0)
                         goto fail;
                 pos += n + 1;
@@ -309,7 +350,7 @@ int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, stru
         }
         r.version = 3;
         *ret = r;
-        return 0;
+        return r.n_bad > 0 ? -EINVAL : 0;
 
 fail:
         apthook_request_clear(&r);
@@ -330,6 +371,8 @@ const char *apthook_action_to_string(enum apthook_action a) {
                 return "configure";
         case APTHOOK_REMOVE:
                 return "remove";
+        case APTHOOK_BAD:
+                return "unreadable line";
         }
         return "?";
 }

@@ -15,6 +15,9 @@ enum apthook_action {
         APTHOOK_UNPACK,         /* a .deb is about to be unpacked */
         APTHOOK_CONFIGURE,      /* "**CONFIGURE**" */
         APTHOOK_REMOVE,         /* "**REMOVE**" */
+        APTHOOK_BAD,            /* a line that could not be read whole (reported in the
+                                 * error): only the fields read before the fault are set,
+                                 * always the name; judge it by them */
 };
 
 /* One package action line:
@@ -37,6 +40,7 @@ struct apthook_request {
         size_t n_config;                /* "Key=Value" lines of the APT configuration */
         struct apthook_pkg *pkgs;
         size_t n_pkgs;
+        size_t n_bad;                   /* package lines that could not be read whole */
         char *text;                     /* owned copy of the input, fields cut out of it */
 };
 
@@ -54,6 +58,11 @@ struct apthook_error {
  * the configuration, a last line without newline), a package line with
  * the wrong number of fields, a bad name, architecture, multi-arch type,
  * direction or action, "**ERROR**" in place of a file, a relative file.
+ * One bad package line never hides the others: past the configuration, a
+ * bad line is counted in n_bad (the first one described in err), kept as
+ * APTHOOK_BAD if it starts with a good package name, and the rest is read;
+ * the result is -EINVAL with *ret filled all the same (free it). Anything
+ * else that is bad returns -EINVAL with *ret empty.
  * -E2BIG if len exceeds APTHOOK_INPUT_MAX; -ENOMEM. */
 int apthook_parse(const char *buf, size_t len, struct apthook_request *ret, struct apthook_error *err);
 

@@ -29,6 +29,16 @@ struct vb_cli {
         bool json;
         bool help;
         bool version;
+        bool no_pager;
+        const char *policy_root;/* NULL: the root's own policy, else the host's (see cli_policy_root) */
+        const char *image;      /* scan --image: an OCI layout or image tarball */
+        const char *image_label;/* set while scanning an unpacked image: its path, for the output */
+        /* findings' filters and formats */
+        bool csv;
+        int64_t since_usec;     /* 0: no bound */
+        int64_t until_usec;     /* 0: no bound */
+        const char *ban;        /* NULL: every ban */
+        int verdict;            /* enum vb_verdict, or -1: every verdict */
 };
 
 /* vendorbanctl.c */
@@ -39,6 +49,13 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Load the configured policy; on failure print the diagnostics (or the
  * error) to stderr and return CLI_EXIT_ERROR, else CLI_EXIT_OK. */
 int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret);
+/* Where the policy is read from: --policy-root if given; else the root if
+ * it has a policy of its own (its main config exists); else "/", the
+ * host's (a mounted image or container root), which cli_policy_load says. */
+const char *cli_policy_root(const struct vb_cli *cli);
+/* True when the policy is the root's own: only then does a scan write
+ * into the root (ledger) and the journal, or act. */
+bool cli_policy_is_own(const struct vb_cli *cli);
 /* Host path of the ledger: ROOT + state_dir + "/" VB_STORE_FILE. */
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p);
 char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir);
@@ -56,19 +73,43 @@ int cli_store_open_ro(const char *db_path, struct vb_store **ret);
  * clean, else a sanitized copy in buf (truncated to size). */
 void cli_sanitize(char *s);
 
+/* help.c: the whole usage and each command's own. */
+void cli_help(FILE *f);
+/* The usage of one command ("policy", "quarantine", ...); false if it has none. */
+bool cli_verb_help(const char *verb, FILE *f);
+
+/* timespec.c: --since/--until values ("2026-11-25", "2026-11-25 18:00",
+ * "-2h", "2h ago", "today", "yesterday", "now"; UTC) into microseconds
+ * since the epoch; -EINVAL if s is none of these. */
+int cli_parse_time(const char *s, int64_t now_usec, int64_t *ret_usec);
+
+/* pager.c: standard output through $VENDORBAN_PAGER / $PAGER / less, only on
+ * a terminal and never with --json or --no-pager. cli_pager_close() waits
+ * for the pager; true if there was one. */
+void cli_pager_open(const struct vb_cli *cli);
+bool cli_pager_close(void);
+
+/* csv.c: one RFC 4180 record: fields quoted when they hold ',', '"' or a
+ * line break; NULL is an empty field. */
+void cli_csv_row(FILE *f, const char *const *fields, size_t n);
+
 /* table.c: a plain-text table (the list commands' human output). */
 struct cli_table {
         const char *const *names;       /* the header, n_cols names */
         size_t n_cols;
         char **cells;                   /* n_rows * n_cols, owned */
         size_t n_rows;
+        unsigned nowrap;                /* bit k: column k is never narrowed */
 };
 /* A new row of n_cols NULL cells for the caller to fill with allocated
  * strings; NULL when out of memory. */
 char **cli_table_add_row(struct cli_table *t);
 /* Sanitize the filled row; -ENOMEM if a cell is still NULL. */
 int cli_table_row_done(const struct cli_table *t, char **row);
+/* Fit in cli_output_width(), wrapping the widest columns if needed. */
 void cli_table_print(const struct cli_table *t);
+/* The terminal's width, or $COLUMNS; SIZE_MAX (no wrapping) for a pipe. */
+size_t cli_output_width(void);
 void cli_table_clear(struct cli_table *t);
 const char *cli_safe(const char *s, char *buf, size_t size);
 /* Number of indicators in a policy, over every ban and kind. */
@@ -83,6 +124,8 @@ int cmd_policy(const struct vb_cli *cli, int argc, char **argv);
 int cmd_explain(const struct vb_cli *cli, int argc, char **argv);
 int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
 int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
+/* scan-image.c: scan --image PATH (unpack, then cmd_scan on the unpacked root) */
+int cmd_scan_image(const struct vb_cli *cli);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

@@ -25,7 +25,10 @@
 #include "util.h"
 
 #define DPKG_DEB "/usr/bin/dpkg-deb"
-#define CONTROL_MAX (1024 * 1024)       /* bytes of dpkg-deb --field output we accept */
+/* Bytes of dpkg-deb --field output we read. dpkg sets no limit on control
+ * data; real packages have a few KiB (the largest in Debian < 1 MiB), so
+ * this is far above any; past it, the fields read so far are judged. */
+#define CONTROL_MAX (64 * 1024 * 1024)
 #define STDERR_KEEP 1024                /* bytes of dpkg-deb's stderr kept for the message */
 #define DPKG_DEB_TIMEOUT_MS 30000
 
@@ -215,7 +218,8 @@ static const char *capture_error(struct capture *c) {
 
 /* Run `dpkg-deb --field DEB` (argv, no shell) and return its output, the
  * control stanza. On failure the cause is printed and a negative errno
- * returned. */
+ * returned; for output past CONTROL_MAX (-EFBIG) what was read up to then
+ * is returned all the same, to be judged. */
 static int deb_control(const char *deb, char **ret, size_t *ret_len) {
         _cleanup_close_ int out_r = -EBADF, out_w = -EBADF, err_r = -EBADF, err_w = -EBADF;
         struct capture c = {};
@@ -259,13 +263,13 @@ static int deb_control(const char *deb, char **ret, size_t *ret_len) {
                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), capture_error(&c));
                 r = -EIO;
         }
-        if (r < 0) {
+        if (r < 0 && r != -EFBIG) {
                 free(c.out);
                 return r;
         }
         *ret = c.out;
         *ret_len = c.out_len;
-        return 0;
+        return r;
 }
 
 /* ------------------------------------------------------------ verdicts */
@@ -364,17 +368,35 @@ static void report_block(struct hook *h, const struct vb_package *pkg, const str
         journal_refusal(pkg, d, deb, enforce, text);
 }
 
-/* Judge one .deb about to be unpacked. */
-static void check_unpack(struct hook *h, const struct apthook_pkg *ap) {
+/* Judge a package; true if it was refused or would be (reported). A flag
+ * is noted if note is set. */
+static bool judge(struct hook *h, const struct vb_package *pkg, const char *deb, bool note) {
+        struct vb_decision d;
+
+        engine_evaluate_package(h->policy, pkg, h->now, &d);
+        if (d.verdict == VB_VERDICT_BLOCK) {
+                report_block(h, pkg, &d, deb);
+                return true;
+        }
+        if (d.verdict == VB_VERDICT_FLAG && note) {
+                char name[256];
+                fprintf(stderr, "vendorban: note: %s matches ban %s (verdict flag): installing\n",
+                        cli_safe(pkg->name, name, sizeof name), d.ban->id);
+        }
+        return false;
+}
+
+/* The control fields of the .deb, judged; an unreadable .deb is an error,
+ * and so are damaged fields that do not show a ban. */
+static void check_deb(struct hook *h, const struct apthook_pkg *ap) {
         _cleanup_(dpkg_db_freep) struct vb_dpkg_db *db = NULL;
         _cleanup_free_ char *out = NULL;
         struct vb_diag diag = {};
-        struct vb_decision d;
         size_t len = 0;
-        int r;
+        int r, k;
 
-        r = deb_control(ap->file, &out, &len);
-        if (r < 0) {
+        k = deb_control(ap->file, &out, &len);
+        if (k < 0 && k != -EFBIG) {
                 h->errors++;
                 return;
         }
@@ -384,37 +406,57 @@ static void check_unpack(struct hook *h, const struct apthook_pkg *ap) {
                 h->errors++;
                 return;
         }
+        /* Past CONTROL_MAX the output is cut short: its whole lines are
+         * still read (the stanza then counts as damaged). */
         r = dpkg_parse_buffer(out, len, ap->file, db, &diag);
-        if (r < 0 || db->n != 1) {
-                if (diag.n > 0)
-                        hook_error("bad control fields in %s:%u: %s", diag.items[0].file, diag.items[0].line,
-                                   diag.items[0].message);
-                else if (r < 0)
-                        hook_error("cannot parse the control fields of %s: %s", ap->file, strerror(-r));
-                else
-                        hook_error("%s holds %zu control stanzas, expected one", ap->file, db->n);
+        if (r == -ENOMEM) {
+                hook_error("out of memory");
                 h->errors++;
                 return;
         }
-
-        const struct vb_dpkg_package *dp = &db->pkgs[0];
-        struct vb_package pkg = {
-                .name = dp->name,
-                .arch = dp->arch ?: ap->new_arch,
-                .version = dp->version ?: ap->new_version,
-                .maintainer = dp->maintainer,
-                .original_maintainer = dp->original_maintainer,
-                .vendor = dp->vendor,
-                .installed_at = h->now,         /* a new install: the new-installs phases apply */
-        };
-        engine_evaluate_package(h->policy, &pkg, h->now, &d);
-        if (d.verdict == VB_VERDICT_BLOCK)
-                report_block(h, &pkg, &d, ap->file);
-        else if (d.verdict == VB_VERDICT_FLAG) {
-                char name[256];
-                fprintf(stderr, "vendorban: note: %s matches ban %s (verdict flag): installing\n",
-                        cli_safe(pkg.name, name, sizeof name), d.ban->id);
+        bool refused = false;
+        for (size_t i = 0; i < db->n; i++) {
+                const struct vb_dpkg_package *dp = &db->pkgs[i];
+                struct vb_package pkg = {
+                        .name = dp->name,
+                        .arch = dp->arch ?: ap->new_arch,
+                        .version = dp->version ?: ap->new_version,
+                        .maintainer = dp->maintainer,
+                        .original_maintainer = dp->original_maintainer,
+                        .vendor = dp->vendor,
+                        .installed_at = h->now,         /* a new install: the new-installs phases apply */
+                };
+                refused = judge(h, &pkg, ap->file, true) || refused;
         }
+        if (refused || (k == 0 && r == 0 && db->n == 1))
+                return;
+        if (k == -EFBIG)
+                ; /* reported by deb_control */
+        else if (diag.n > 0)
+                hook_error("bad control fields in %s:%u: %s", diag.items[0].file, diag.items[0].line,
+                           diag.items[0].message);
+        else
+                hook_error("%s holds %zu control stanzas, expected one", ap->file, db->n);
+        h->errors++;
+}
+
+/* Judge one package line: first by what APT's line says (name, version,
+ * architecture), which needs no file, then by the .deb's control fields.
+ * A ban shown by either is refused in enforce mode, whatever
+ * apt_hook_on_error says; only what could not be read is an error. */
+static void check_unpack(struct hook *h, const struct apthook_pkg *ap) {
+        struct vb_package line = {
+                .name = ap->name,
+                .arch = ap->new_arch ?: ap->name_arch,
+                .version = ap->new_version ?: "",
+                .installed_at = h->now,
+        };
+
+        /* A flag is noted once: from the .deb if it is read. */
+        if (judge(h, &line, ap->file ?: "(none)", ap->action != APTHOOK_UNPACK))
+                return;
+        if (ap->action == APTHOOK_UNPACK)
+                check_deb(h, ap);
 }
 
 /* ------------------------------------------------------------ the verb */
@@ -466,17 +508,19 @@ int cmd_apthook(const struct vb_cli *cli, int argc, char **argv) {
                 hook_error("out of memory");
                 return on_error(p);
         }
+        struct hook h = { .policy = p, .now = now_sec() };
         if (r < 0) {
                 if (err.line > 0)
                         hook_error("APT hook input, line %u: %s", err.line, err.message);
                 else
                         hook_error("APT hook input: %s", err.message);
-                return on_error(p);
+                if (req.n_bad == 0)
+                        return on_error(p);
+                h.errors++;     /* bad package lines: the others, and their names, still count */
         }
 
-        struct hook h = { .policy = p, .now = now_sec() };
         for (size_t i = 0; i < req.n_pkgs; i++)
-                if (req.pkgs[i].action == APTHOOK_UNPACK)
+                if (req.pkgs[i].action == APTHOOK_UNPACK || req.pkgs[i].action == APTHOOK_BAD)
                         check_unpack(&h, &req.pkgs[i]);
         apthook_request_clear(&req);
 

@@ -129,8 +129,11 @@ static void print_human(const struct explain *e, const struct vb_policy *p) {
                 cli_format_sec(e->since, when, sizeof when);
         printf("%s %s%s%s%s%s: ", e->subject, cli_safe(e->name, buf, sizeof buf), e->arch ? ":" : "", e->arch ?: "",
                e->version ? " " : "", e->version ?: "");
-        if (strcmp(e->subject, "package") == 0)
-                printf(e->installed ? "installed %s\n" : "not installed\n", when);
+        if (strcmp(e->subject, "package") == 0 && e->installed)
+                printf("installed %s\n", when);
+        else if (strcmp(e->subject, "package") == 0)
+                printf("not installed: no package of that name in the package database; judged by its name "
+                       "alone\n");
         else if (e->installed)
                 printf("present, changed %s%s\n", when, e->note ?: "");
         else
@@ -138,7 +141,7 @@ static void print_human(const struct explain *e, const struct vb_policy *p) {
         if (e->sha256)
                 printf("sha256:    %s\n", e->sha256);
         if (!d->ban) {
-                printf("allowed: matches no ban\n");
+                printf(e->installed ? "allowed: matches no ban\n" : "allowed by name: the name matches no ban\n");
                 return;
         }
         printf("verdict:   %s \u2014 %s (%s mode)\n", verdict_to_string(d->verdict),
@@ -194,6 +197,7 @@ static int explain_file(const struct vb_cli *cli, const struct vb_policy *p, con
                         f.sha256 = e.sha256 = content.sha256;
                         f.is_elf = content.is_elf;
                         f.marker_hits = content.marker_hits;
+                        f.marker_words = content.marker_words;
                 } else
                         e.note = S_ISLNK(st.st_mode) ? " (symlink, not followed)" : " (not a regular file)";
         }
@@ -274,6 +278,10 @@ int cmd_explain(const struct vb_cli *cli, int argc, char **argv) {
 
         if (argv[0][0] == '\0')
                 return cli_usage_error("explain: empty argument");
+        if (argv[0][0] != '/' && strchr(argv[0], '/'))
+                return cli_usage_error("explain: '%s' is a relative path; give the absolute path of the file "
+                                       "inside the root (e.g. /opt/kaspersky/kesl/bin/kesl), or a package NAME",
+                                       argv[0]);
         r = cli_policy_load(cli, &p);
         if (r != 0)
                 return r;

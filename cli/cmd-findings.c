@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* "vendorbanctl findings": the ledger's findings, newest first, as a table
- * or as JSON. Reads the ledger read-only; a missing ledger is "no findings
- * yet", a broken policy only a warning. Owns the table rows it buffers to size the columns. */
+/* "vendorbanctl findings": the ledger's findings, newest first, filtered
+ * (--since, --until, --ban, --verdict), as a table, CSV or JSON. Reads the
+ * ledger read-only; a missing ledger is "no findings yet", a broken policy
+ * only a warning. Owns the table rows it buffers to size the columns. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -12,8 +13,37 @@
 enum { COL_ID, COL_SEEN, COL_VERDICT, COL_ACTION, COL_SUBJECT, COL_BAN, COL_INDICATORS, _COL_MAX };
 
 static const char *const col_names[_COL_MAX] = {
-        "ID", "LAST SEEN", "VERDICT", "ACTION", "SUBJECT", "BAN", "INDICATORS",
+        "ID", "LAST SEEN (UTC)", "VERDICT", "ACTION", "SUBJECT", "BAN", "INDICATORS",
 };
+
+/* The filters of the command line, and where matching findings go. */
+struct findings_out {
+        const struct vb_cli *cli;
+        int (*emit)(const struct vb_finding *f, void *userdata);
+        void *userdata;
+        size_t n;
+};
+
+static bool finding_selected(const struct vb_cli *cli, const struct vb_finding *f) {
+        if (cli->since_usec && f->last_seen_usec < cli->since_usec)
+                return false;
+        if (cli->until_usec && f->last_seen_usec > cli->until_usec)
+                return false;
+        if (cli->ban && (!f->ban || strcmp(cli->ban, f->ban) != 0))
+                return false;
+        if (cli->verdict >= 0 && (int) f->verdict != cli->verdict)
+                return false;
+        return true;
+}
+
+static int filtered(const struct vb_finding *f, void *userdata) {
+        struct findings_out *o = userdata;
+
+        if (!finding_selected(o->cli, f))
+                return 0;
+        o->n++;
+        return o->emit(f, o->userdata);
+}
 
 static int table_add(const struct vb_finding *f, void *userdata) {
         struct cli_table *t = userdata;
@@ -23,6 +53,9 @@ static int table_add(const struct vb_finding *f, void *userdata) {
         if (!row)
                 return -ENOMEM;
         cli_format_sec(f->last_seen_usec / 1000000, seen, sizeof seen);
+        /* "2026-11-25T18:00:00Z" as "2026-11-25 18:00" */
+        seen[10] = ' ';
+        seen[16] = '\0';
         if (asprintf(&row[COL_ID], "%" PRId64, f->id) < 0)
                 row[COL_ID] = NULL;
         row[COL_SEEN] = strdup(seen);
@@ -96,8 +129,43 @@ static int json_add(const struct vb_finding *f, void *userdata) {
         return 0;
 }
 
-static int list_json(struct vb_store *store, const char *db) {
+static const char *const csv_names[] = {
+        "id", "first_seen", "last_seen", "ban", "vendor", "verdict", "action", "mode", "subject",
+        "package", "version", "arch", "path", "sha256", "indicators",
+};
+
+static int csv_add(const struct vb_finding *f, void *userdata) {
+        char id[32], first[32], last[32];
+
+        (void) userdata;
+        snprintf(id, sizeof id, "%" PRId64, f->id);
+        cli_format_sec(f->first_seen_usec / 1000000, first, sizeof first);
+        cli_format_sec(f->last_seen_usec / 1000000, last, sizeof last);
+        const char *fields[] = {
+                id, first, last, f->ban, f->vendor, verdict_to_string(f->verdict), f->action, f->mode,
+                f->subject, f->package, f->version, f->arch, f->path, f->sha256, f->indicators,
+        };
+        _Static_assert(ELEMENTSOF(fields) == ELEMENTSOF(csv_names), "one name per CSV column");
+        cli_csv_row(stdout, fields, ELEMENTSOF(fields));
+        return 0;
+}
+
+static int list_csv(const struct vb_cli *cli, struct vb_store *store, const char *db) {
+        struct findings_out o = { .cli = cli, .emit = csv_add };
+        int r = 0;
+
+        cli_csv_row(stdout, csv_names, ELEMENTSOF(csv_names));
+        if (store)
+                r = store_findings_foreach(store, filtered, &o);
+        if (r < 0)
+                return cli_error_errno(r, "failed to read the findings from %s (%s)", db,
+                                       store_errmsg(store) ?: "no detail");
+        return CLI_EXIT_OK;
+}
+
+static int list_json(const struct vb_cli *cli, struct vb_store *store, const char *db) {
         struct vb_json j;
+        struct findings_out o = { .cli = cli, .emit = json_add, .userdata = &j };
         int r = 0;
 
         json_init(&j, stdout);
@@ -105,7 +173,7 @@ static int list_json(struct vb_store *store, const char *db) {
         json_key(&j, "findings");
         json_array_begin(&j);
         if (store)
-                r = store_findings_foreach(store, json_add, &j);
+                r = store_findings_foreach(store, filtered, &o);
         json_array_end(&j);
         json_object_end(&j);
         json_finish(&j);
@@ -115,22 +183,32 @@ static int list_json(struct vb_store *store, const char *db) {
         return CLI_EXIT_OK;
 }
 
-static int list_human(struct vb_store *store, const char *db) {
-        _cleanup_(cli_table_clear) struct cli_table t = { .names = col_names, .n_cols = _COL_MAX };
+static bool any_filter(const struct vb_cli *cli) {
+        return cli->since_usec || cli->until_usec || cli->ban || cli->verdict >= 0;
+}
+
+static int list_human(const struct vb_cli *cli, struct vb_store *store, const char *db) {
+        _cleanup_(cli_table_clear) struct cli_table t = {
+                .names = col_names, .n_cols = _COL_MAX,
+                .nowrap = 1u << COL_ID | 1u << COL_SEEN | 1u << COL_VERDICT | 1u << COL_ACTION,
+        };
+        struct findings_out o = { .cli = cli, .emit = table_add, .userdata = &t };
         int r;
 
         if (!store) {
                 printf("no findings yet (no ledger at %s)\n", db);
                 return CLI_EXIT_OK;
         }
-        r = store_findings_foreach(store, table_add, &t);
+        r = store_findings_foreach(store, filtered, &o);
         if (r < 0)
                 return cli_error_errno(r, "failed to read the findings from %s (%s)", db,
                                        store_errmsg(store) ?: "no detail");
-        if (t.n_rows == 0)
-                printf("no findings yet\n");
-        else
-                cli_table_print(&t);
+        if (t.n_rows == 0) {
+                printf(any_filter(cli) ? "no findings match\n" : "no findings yet\n");
+                return CLI_EXIT_OK;
+        }
+        cli_pager_open(cli);
+        cli_table_print(&t);
         return CLI_EXIT_OK;
 }
 
@@ -148,5 +226,9 @@ int cmd_findings(const struct vb_cli *cli, int argc, char **argv) {
         if (r < 0)
                 return cli_error_errno(r, "failed to open the ledger %s", db);
 
-        return cli->json ? list_json(store, db) : list_human(store, db);
+        if (cli->json)
+                return list_json(cli, store, db);
+        if (cli->csv)
+                return list_csv(cli, store, db);
+        return list_human(cli, store, db);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "vendorbanctl policy check [FILE...]" and "policy show": validate the
- * configured policy or single files, and print the policy as loaded.
- * Read-only; touches neither the ledger nor the journal. */
+ * configured policy or single files (and report the .dpkg-dist/.ucf-*
+ * files waiting for a merge), and print the policy as loaded with the file
+ * and line each setting and indicator came from. Read-only; touches
+ * neither the ledger nor the journal. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,6 +32,14 @@ static void json_errors(struct vb_json *j, const struct vb_diag *d) {
                 json_kv_string(j, "message", d->items[i].message);
                 json_object_end(j);
         }
+}
+
+/* The files dpkg or ucf left beside the policy: a packaged version that
+ * is not in use, or the administrator's version that no longer is. */
+static void print_pending(const struct vb_policy *p) {
+        for (size_t i = 0; i < p->pending.n; i++)
+                fprintf(stderr, "vendorbanctl: warning: %s: left by a package upgrade and not read by vendorban: "
+                        "compare it with the file in use, merge what you need, then delete it\n", p->pending.v[i]);
 }
 
 /* policy check without FILE: load the configured policy. */
@@ -58,13 +69,23 @@ static int check_configured(const struct vb_cli *cli) {
                         json_kv_null(&j, "indicators");
                 }
                 json_kv_string(&j, "digest", r >= 0 ? p->digest : NULL);
+                if (r >= 0) {
+                        json_kv_strv(&j, "files", &p->files);
+                        json_kv_strv(&j, "disabled", &p->disabled);
+                        json_kv_strv(&j, "pending", &p->pending);
+                }
                 json_object_end(&j);
                 json_finish(&j);
         } else if (r < 0)
                 diag_print(&diag, stderr);
-        else
+        else {
                 printf("policy OK: %zu bans, %zu indicators (digest %s)\n", p->n_bans,
                        cli_policy_indicators(p), p->digest);
+                for (size_t i = 0; i < p->disabled.n; i++)
+                        printf("disabled: %s (empty, or a link to /dev/null)\n", p->disabled.v[i]);
+        }
+        if (r >= 0 && !cli->json)
+                print_pending(p);
         return r < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
 
@@ -109,6 +130,23 @@ static int check_files(const struct vb_cli *cli, int argc, char **argv) {
         return failed > 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
 
+/* "origins": [ { "key", "value", "file", "line" } ]: where each setting
+ * and list element was set, in load order (a later one of a single
+ * setting overrides an earlier one). */
+static void json_origins(struct vb_json *j, const struct vb_origins *o) {
+        json_key(j, "origins");
+        json_array_begin(j);
+        for (size_t i = 0; i < o->n; i++) {
+                json_object_begin(j);
+                json_kv_string(j, "key", o->v[i].key);
+                json_kv_string(j, "value", o->v[i].value);
+                json_kv_string(j, "file", o->v[i].file);
+                json_kv_uint(j, "line", o->v[i].line);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
 static void json_ban(struct vb_json *j, const struct vb_ban *b) {
         char date[11];
 
@@ -119,6 +157,8 @@ static void json_ban(struct vb_json *j, const struct vb_ban *b) {
         json_kv_string(j, "authority", b->authority);
         json_kv_string(j, "reference", b->reference);
         json_kv_string(j, "file", b->file);
+        json_kv_strv(j, "dropins", &b->dropins);
+        json_origins(j, &b->origins);
         json_key(j, "phases");
         json_array_begin(j);
         for (size_t i = 0; i < b->n_phases; i++) {
@@ -162,8 +202,13 @@ static void show_json(const struct vb_policy *p) {
         json_kv_bool(&j, "apt_hook_allow_on_error", c->apt_hook_allow_on_error);
         json_kv_string(&j, "state_dir", c->state_dir);
         json_kv_string(&j, "bans_dir", c->bans_dir);
+        json_kv_string(&j, "vendor_bans_dir", c->vendor_bans_dir);
         json_kv_string(&j, "dpkg_admin_dir", c->dpkg_admin_dir);
+        json_origins(&j, &c->origins);
         json_object_end(&j);
+        json_kv_strv(&j, "files", &p->files);
+        json_kv_strv(&j, "disabled", &p->disabled);
+        json_kv_strv(&j, "pending", &p->pending);
         json_key(&j, "bans");
         json_array_begin(&j);
         for (size_t i = 0; i < p->n_bans; i++)
@@ -183,14 +228,40 @@ static void print_list(const char *label, const struct vb_strv *v) {
         putchar('\n');
 }
 
+/* " (FILE:LINE)" of a single setting, or "" when not known. */
+static const char *origin_of(const struct vb_origins *o, const char *key, char *buf, size_t size) {
+        const struct vb_origin *x = policy_origin(o, key, NULL);
+
+        if (!x)
+                return "";
+        snprintf(buf, size, "  (%s:%u)", x->file, x->line);
+        return buf;
+}
+
+/* Every list element of a ban with the file:line it came from. */
+static void show_elements(const struct vb_ban *b, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        for (size_t i = 0; i < b->origins.n; i++) {
+                const struct vb_origin *o = &b->origins.v[i];
+
+                if (strncmp(o->key, prefix, n) == 0)
+                        printf("    %-18s %-40s %s:%u\n", o->key + n, o->value, o->file, o->line);
+        }
+}
+
 static void show_ban(const struct vb_ban *b) {
-        char date[11];
+        char date[11], at[PATH_MAX + 32];
 
         printf("\nban %s: %s (%s)\n", b->id, b->vendor, b->file ?: "?");
+        for (size_t i = 0; i < b->dropins.n; i++)
+                printf("  drop-in:       %s\n", b->dropins.v[i]);
         print_list("entities:", &b->entities);
-        printf("  %-14s %s\n", "authority:", b->authority ?: "-");
+        printf("  %-14s %s%s\n", "authority:", b->authority ?: "-",
+               origin_of(&b->origins, "authority", at, sizeof at));
         if (b->reference)
-                printf("  %-14s %s\n", "reference:", b->reference);
+                printf("  %-14s %s%s\n", "reference:", b->reference,
+                       origin_of(&b->origins, "reference", at, sizeof at));
         printf("  phases:\n");
         for (size_t i = 0; i < b->n_phases; i++) {
                 const struct vb_phase *ph = &b->phases[i];
@@ -202,13 +273,20 @@ static void show_ban(const struct vb_ban *b) {
                         printf("%*s%s", ph->action == VB_VERDICT_FLAG ? 3 : 2, "", ph->reason);
                 putchar('\n');
         }
-        printf("  indicators:\n");
-        for (int k = 0; k < _VB_IND_MAX; k++) {
-                printf("  ");
-                print_list(match_keys[k], &b->match[k]);
+        if (b->origins.n == 0) {        /* read back from the ledger: no origins */
+                printf("  indicators:\n");
+                for (int k = 0; k < _VB_IND_MAX; k++) {
+                        printf("  ");
+                        print_list(match_keys[k], &b->match[k]);
+                }
+                print_list("exempt pkgs:", &b->exempt_packages);
+                print_list("exempt paths:", &b->exempt_paths);
+        } else {
+                printf("  indicators (where each was set):\n");
+                show_elements(b, "match.");
+                printf("  exemptions:%s\n", b->exempt_packages.n + b->exempt_paths.n == 0 ? " (none)" : "");
+                show_elements(b, "exempt.");
         }
-        print_list("exempt pkgs:", &b->exempt_packages);
-        print_list("exempt paths:", &b->exempt_paths);
         printf("  alternatives:%s\n", b->alternatives.n == 0 ? "  (none)" : "");
         for (size_t i = 0; i < b->alternatives.n; i++)
                 printf("    %s\n", b->alternatives.v[i]);
@@ -216,8 +294,9 @@ static void show_ban(const struct vb_ban *b) {
 
 static void show_human(const struct vb_policy *p) {
         const struct vb_config *c = &p->config;
+        char at[PATH_MAX + 32];
 
-        printf("mode:            %s\n", mode_to_string(c->mode));
+        printf("mode:            %s%s\n", mode_to_string(c->mode), origin_of(&c->origins, "mode", at, sizeof at));
         printf("watch paths:    ");
         for (size_t i = 0; i < c->watch_paths.n; i++)
                 printf(" %s", c->watch_paths.v[i]);
@@ -225,10 +304,14 @@ static void show_human(const struct vb_policy *p) {
         printf("exec guard:      %s\n", c->exec_guard ? "on" : "off");
         printf("apt hook error:  %s\n", c->apt_hook_allow_on_error ? "allow" : "refuse");
         printf("state dir:       %s\n", c->state_dir);
-        printf("bans dir:        %s\n", c->bans_dir);
+        printf("bans dir:        %s (local), %s (shipped)\n", c->bans_dir, c->vendor_bans_dir);
         printf("dpkg admin dir:  %s\n", c->dpkg_admin_dir);
         printf("digest:          %s\n", p->digest);
         printf("bans:            %zu (%zu indicators)\n", p->n_bans, cli_policy_indicators(p));
+        for (size_t i = 0; i < p->files.n; i++)
+                printf("%s %s\n", i == 0 ? "files read:     " : "                ", p->files.v[i]);
+        for (size_t i = 0; i < p->disabled.n; i++)
+                printf("disabled:        %s\n", p->disabled.v[i]);
         for (size_t i = 0; i < p->n_bans; i++)
                 show_ban(&p->bans[i]);
 }
@@ -251,5 +334,6 @@ int cmd_policy(const struct vb_cli *cli, int argc, char **argv) {
                 show_json(p);
         else
                 show_human(p);
+        print_pending(p);
         return CLI_EXIT_OK;
 }

@@ -109,8 +109,11 @@ static int list_json(struct vb_store *store, const char *db) {
         return CLI_EXIT_OK;
 }
 
-static int list_human(struct vb_store *store, const char *db) {
-        _cleanup_(cli_table_clear) struct cli_table t = { .names = col_names, .n_cols = _COL_MAX };
+static int list_human(const struct vb_cli *cli, struct vb_store *store, const char *db) {
+        _cleanup_(cli_table_clear) struct cli_table t = {
+                .names = col_names, .n_cols = _COL_MAX,
+                .nowrap = 1u << COL_ID | 1u << COL_STATE | 1u << COL_SHA256 | 1u << COL_MODE | 1u << COL_WHEN,
+        };
         int r;
 
         if (!store) {
@@ -121,10 +124,12 @@ static int list_human(struct vb_store *store, const char *db) {
         if (r < 0)
                 return cli_error_errno(r, "failed to read the quarantine ledger from %s (%s)", db,
                                        store_errmsg(store) ?: "no detail");
-        if (t.n_rows == 0)
+        if (t.n_rows == 0) {
                 printf("nothing quarantined\n");
-        else
-                cli_table_print(&t);
+                return CLI_EXIT_OK;
+        }
+        cli_pager_open(cli);
+        cli_table_print(&t);
         return CLI_EXIT_OK;
 }
 
@@ -140,7 +145,7 @@ static int quarantine_list(const struct vb_cli *cli) {
         r = cli_store_open_ro(db, &store);
         if (r < 0)
                 return cli_error_errno(r, "failed to open the ledger %s", db);
-        return cli->json ? list_json(store, db) : list_human(store, db);
+        return cli->json ? list_json(store, db) : list_human(cli, store, db);
 }
 
 /* ---- restore ---- */

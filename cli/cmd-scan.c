@@ -33,6 +33,7 @@ struct scan_ctx {
         const char *root;
         struct scan_finding *items;
         size_t n;
+        bool record;                    /* the root's own policy: ledger and journal (cli_policy_is_own) */
         int record_error;               /* first report_record failure */
         size_t flagged, blocked;
 };
@@ -129,7 +130,7 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         if (item->decision->verdict == VB_VERDICT_ALLOW)
                 return 0;
 
-        r = record_and_act(c, item);
+        r = c->record ? record_and_act(c, item) : 0;
         if (r < 0 && c->record_error == 0) {
                 c->record_error = r;
                 cli_error_errno(r, "failed to record a finding in the ledger (%s)",
@@ -149,6 +150,15 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         else
                 c->flagged++;
         return 0;
+}
+
+/* An image without a dpkg database (Alpine, distroless) has no packages;
+ * a host without one is an error scan_run reports. */
+static bool image_has_dpkg(const char *root, const struct vb_policy *p) {
+        _cleanup_free_ char *admindir = path_under_root(root, p->config.dpkg_admin_dir);
+        _cleanup_free_ char *status = NULL;
+
+        return admindir && asprintf(&status, "%s/status", admindir) >= 0 && access(status, F_OK) == 0;
 }
 
 static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int64_t now,
@@ -178,7 +188,10 @@ static void print_json(const struct vb_cli *cli, const struct vb_policy *p, cons
 
         json_init(&j, stdout);
         json_object_begin(&j);
-        json_kv_string(&j, "root", cli->root);
+        json_kv_string(&j, "root", cli->image_label ? NULL : cli->root);
+        json_kv_string(&j, "image", cli->image_label);
+        json_kv_string(&j, "policy_root", cli_policy_root(cli));
+        json_kv_bool(&j, "recorded", c->record);
         json_kv_string(&j, "mode", mode_to_string(p->config.mode));
         json_kv_string(&j, "policy_digest", p->digest);
         json_kv_uint(&j, "packages_scanned", st->packages);
@@ -234,7 +247,7 @@ static void print_human(const struct scan_ctx *c, const struct vb_scan_stats *st
                st->packages, st->files, st->files_hashed, st->files_cached, st->duration_usec / 1000000,
                st->duration_usec / 10000 % 100, c->flagged, c->blocked);
         if (st->errors > 0)
-                fprintf(stderr, "vendorbanctl: %zu files could not be read and were skipped\n", st->errors);
+                fprintf(stderr, "vendorbanctl: %zu paths could not be read and were skipped\n", st->errors);
 }
 
 int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
@@ -242,28 +255,35 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         _cleanup_(store_freep) struct vb_store *store = NULL;
         _cleanup_(scan_ctx_clear) struct scan_ctx c = {};
         struct vb_scan_stats st = {};
-        struct vb_diag diag = {};
+        struct vb_diag diag = {}, unreadable = {};
         int64_t now = now_sec();
         int r;
 
+        if (cli->image)
+                return cmd_scan_image(cli);
         r = cli_policy_load(cli, &p);
         if (r != 0)
                 return r;
-        if (p->config.mode == VB_MODE_ENFORCE && geteuid() != 0) {
+        c.record = cli_policy_is_own(cli);
+        if (c.record && p->config.mode == VB_MODE_ENFORCE && geteuid() != 0) {
                 fputs("vendorbanctl: scan in enforce mode needs root (it stops processes, masks units and "
                       "quarantines files); run it as root, or use a configuration with mode = \"audit\"\n",
                       stderr);
                 return CLI_EXIT_ERROR;
         }
-        r = store_setup(cli, p, now, &store);
-        if (r != 0)
-                return r;
+        if (c.record) {
+                r = store_setup(cli, p, now, &store);
+                if (r != 0)
+                        return r;
+        }
 
         c.policy = p;
         c.store = store;
         c.root = cli->root;
         struct vb_scan_options o = {
-                .root = cli->root, .policy = p, .store = store, .now = now, .packages = true, .files = true,
+                .root = cli->root, .policy = p, .store = store, .now = now, .files = true,
+                .packages = !cli->image_label || image_has_dpkg(cli->root, p),
+                .unreadable = &unreadable,
         };
         r = scan_run(&o, on_item, &c, &st, &diag);
         if (r < 0) {
@@ -272,13 +292,16 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                 if (r != -EINVAL || diag.n == 0)
                         cli_error_errno(r, "scan of %s failed", cli->root);
         }
+        diag_print(&unreadable, stderr);        /* each path that could not be read, by name */
 
         if (cli->json)
                 print_json(cli, p, &c, &st);
         else
                 print_human(&c, &st);
 
-        if (r < 0 || c.record_error < 0)
+        /* Bad dpkg records (-EINVAL, printed above) hide nothing else: what
+         * was found still decides between 1 and 2. */
+        if ((r < 0 && r != -EINVAL) || c.record_error < 0)
                 return CLI_EXIT_ERROR;
-        return c.n > 0 ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+        return c.n > 0 ? CLI_EXIT_FOUND : r < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }

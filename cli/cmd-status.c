@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "vendorbanctl status": is vendorband running, which mode and policy are
- * in force (loaded now vs. compiled into the ledger), and the ledger's
- * counts. Read-only; prints what it can even when the policy is broken. */
+ * in force (loaded now vs. compiled into the ledger; from the files or the
+ * last-known-good copy), and the ledger's counts. Read-only; prints what
+ * it can even when the policy is broken. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -23,6 +24,13 @@ struct status {
         bool compiled;                  /* the ledger holds a compiled policy */
         struct vb_policy_info info;
         size_t packages, files, findings;
+        /* where the policy in force comes from: "files", "last-known-good", "none" */
+        const char *source;
+        char source_digest[65];
+        bool last_good;                 /* the ledger holds a last-known-good policy */
+        char last_good_digest[65];
+        size_t last_good_bans;
+        int64_t last_good_at;
         /* prevention */
         char guard[512];                /* the daemon's guard status line; "" if none */
         bool hook_installed;
@@ -102,6 +110,15 @@ static int ledger_probe(struct status *s) {
                                        store_errmsg(store) ?: "no detail");
         s->compiled = r >= 0;
 
+        struct vb_policy *lkg = NULL;
+        struct vb_diag diag = {};
+        if (store_policy_last_good(store, &lkg, &s->last_good_at, &diag) >= 0) {
+                s->last_good = true;
+                memcpy(s->last_good_digest, lkg->digest, sizeof s->last_good_digest);
+                s->last_good_bans = lkg->n_bans;
+                policy_free(lkg);
+        }
+
         r = store_package_count(store, &s->packages);
         if (r >= 0)
                 r = store_file_count(store, &s->files);
@@ -111,6 +128,29 @@ static int ledger_probe(struct status *s) {
                 return cli_error_errno(r, "failed to count the ledger's rows in %s (%s)", s->db,
                                        store_errmsg(store) ?: "no detail");
         return 0;
+}
+
+/* What the running daemon says it enforces (/run/vendorban/policy), else
+ * what it would enforce if started now: the files if they load, else the
+ * ledger's last-known-good policy, else nothing. */
+static void source_probe(const char *root, struct status *s) {
+        _cleanup_free_ char *path = path_under_root(root, "/run/vendorban/policy");
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[128];
+
+        s->source = s->policy ? "files" : s->last_good ? "last-known-good" : "none";
+        snprintf(s->source_digest, sizeof s->source_digest, "%s",
+                 s->policy ? s->policy->digest : s->last_good ? s->last_good_digest : "");
+        f = s->running && path ? fopen(path, "re") : NULL;
+        while (f && fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (strcmp(line, "source=last-known-good") == 0)
+                        s->source = "last-known-good";
+                else if (strcmp(line, "source=files") == 0)
+                        s->source = "files";
+                else if (strncmp(line, "digest=", 7) == 0)
+                        snprintf(s->source_digest, sizeof s->source_digest, "%.64s", line + 7);
+        }
 }
 
 static bool up_to_date(const struct status *s) {
@@ -143,6 +183,10 @@ static void print_json(const struct status *s) {
                 json_kv_null(&j, "bans");
                 json_kv_null(&j, "indicators");
         }
+        json_kv_string(&j, "source", s->source);
+        json_kv_string(&j, "source_digest", s->source_digest[0] ? s->source_digest : NULL);
+        json_kv_string(&j, "last_known_good_digest", s->last_good ? s->last_good_digest : NULL);
+        json_kv_time(&j, "last_known_good_at", s->last_good ? s->last_good_at * 1000000 : 0);
         json_kv_string(&j, "compiled_digest", s->compiled ? s->info.digest : NULL);
         json_kv_time(&j, "compiled_at", s->compiled ? s->info.loaded_at * 1000000 : 0);
         json_kv_bool(&j, "up_to_date", up_to_date(s));
@@ -190,6 +234,16 @@ static void print_human(const struct status *s) {
                        p->digest);
         else
                 printf("policy:    broken (see the errors above)\n");
+        if (strcmp(s->source, "last-known-good") == 0) {
+                cli_format_sec(s->last_good_at, when, sizeof when);
+                printf("source:    LAST-KNOWN-GOOD: %s the policy compiled at %s (digest %.16s, %zu bans), "
+                       "not the files\n", s->running ? "vendorband enforces" : "vendorband would start with",
+                       s->last_good ? when : "?", s->source_digest, s->last_good_bans);
+        } else if (strcmp(s->source, "none") == 0)
+                printf("source:    none: the files are broken and no good policy was ever compiled here "
+                       "(vendorband cannot start)\n");
+        else
+                printf("source:    files\n");
         if (s->compiled) {
                 cli_format_sec(s->info.loaded_at, when, sizeof when);
                 printf("compiled:  %zu bans, %zu indicators, digest %s at %s%s\n", s->info.n_bans,
@@ -229,6 +283,7 @@ int cmd_status(const struct vb_cli *cli, int argc, char **argv) {
         r = ledger_probe(&s);
         if (r != 0)
                 ret = r;
+        source_probe(cli->root, &s);
         if (cli->json)
                 print_json(&s);
         else

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "journal.h"
@@ -21,6 +22,14 @@ enum {
         ARG_CONFIG,
         ARG_JSON,
         ARG_VERSION,
+        ARG_NO_PAGER,
+        ARG_SINCE,
+        ARG_UNTIL,
+        ARG_BAN,
+        ARG_VERDICT,
+        ARG_CSV,
+        ARG_POLICY_ROOT,
+        ARG_IMAGE,
 };
 
 static const struct option options[] = {
@@ -29,93 +38,41 @@ static const struct option options[] = {
         { "json", no_argument, NULL, ARG_JSON },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, ARG_VERSION },
+        { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+        { "since", required_argument, NULL, ARG_SINCE },
+        { "until", required_argument, NULL, ARG_UNTIL },
+        { "ban", required_argument, NULL, ARG_BAN },
+        { "verdict", required_argument, NULL, ARG_VERDICT },
+        { "csv", no_argument, NULL, ARG_CSV },
+        { "policy-root", required_argument, NULL, ARG_POLICY_ROOT },
+        { "image", required_argument, NULL, ARG_IMAGE },
         {}
+};
+
+/* Options only some commands take (the rest are global). */
+enum {
+        OPT_FILTERS = 1 << 0,   /* --since --until --ban --verdict */
+        OPT_CSV = 1 << 1,
+        OPT_IMAGE = 1 << 2,
 };
 
 struct verb {
         const char *name;
         int (*run)(const struct vb_cli *cli, int argc, char **argv);
         int min_args, max_args;         /* positional arguments after the verb; -1 = any */
+        unsigned opts;                  /* OPT_* it accepts */
+        bool subcommands;               /* argv[0] names a subcommand */
 };
 
 static const struct verb verbs[] = {
-        { "scan", cmd_scan, 0, 0 },
-        { "findings", cmd_findings, 0, 0 },
-        { "status", cmd_status, 0, 0 },
-        { "policy", cmd_policy, 1, -1 },
-        { "explain", cmd_explain, 1, 1 },
-        { "quarantine", cmd_quarantine, 1, 2 },
-        { "apt-hook", cmd_apthook, 0, 0 },
+        { "scan", cmd_scan, 0, 0, OPT_IMAGE, false },
+        { "findings", cmd_findings, 0, 0, OPT_FILTERS | OPT_CSV, false },
+        { "status", cmd_status, 0, 0, 0, false },
+        { "policy", cmd_policy, 1, -1, 0, true },
+        { "explain", cmd_explain, 1, 1, 0, false },
+        { "quarantine", cmd_quarantine, 1, 2, 0, true },
+        { "apt-hook", cmd_apthook, 0, 0, 0, false },
 };
-
-static void help(void) {
-        fputs("Usage: vendorbanctl [OPTIONS] COMMAND [ARGS]\n"
-              "\n"
-              "Query and control vendorban, which keeps software from banned vendors\n"
-              "(first: Kaspersky) off this machine. The ban definitions are data in\n"
-              "/etc/vendorban/bans.d; vendorband(8) watches the machine, vendorbanctl\n"
-              "scans on demand and explains the verdicts.\n"
-              "\n"
-              "Commands:\n"
-              "  scan                    Scan the installed dpkg packages and the watched\n"
-              "                          paths now; record every flag/block finding in the\n"
-              "                          ledger and the journal. Creates the state directory\n"
-              "                          and the ledger if missing.\n"
-              "  findings                List the findings recorded in the ledger, newest\n"
-              "                          first.\n"
-              "  status                  Show whether vendorband runs, the mode, the policy\n"
-              "                          (and whether the ledger holds it compiled) and the\n"
-              "                          ledger counts.\n"
-              "  policy check [FILE...]  Validate the configured policy, or each FILE (a ban\n"
-              "                          file or a main config, host paths); errors are\n"
-              "                          printed as file:line: message.\n"
-              "  policy show             Show the policy as loaded: mode, watched paths, each\n"
-              "                          ban with its phases, indicators and exemptions.\n"
-              "  explain PACKAGE|PATH    Explain the verdict for a package (NAME or NAME:ARCH,\n"
-              "                          looked up in the dpkg database) or a file (an\n"
-              "                          absolute path inside the root): the ban, the phase\n"
-              "                          in force and every indicator that matched.\n"
-              "  quarantine list         List the files enforcement moved into the\n"
-              "                          quarantine: original path, owner, mode, sha256,\n"
-              "                          and what became of each.\n"
-              "  quarantine restore ID   Put quarantined file ID back where it was, with its\n"
-              "                          content, owner and mode (needs root). Refuses to\n"
-              "                          overwrite a file now at that path. When nothing of\n"
-              "                          its finding stays quarantined, its units are\n"
-              "                          unmasked and its APT pin is dropped.\n"
-              "  apt-hook                APT's DPkg::Pre-Install-Pkgs hook (protocol version\n"
-              "                          3, on stdin; set up by /etc/apt/apt.conf.d/\n"
-              "                          50vendorban). Refuses (exit 1, so APT aborts) a\n"
-              "                          .deb the policy blocks in enforce mode; in audit\n"
-              "                          mode only warns. On an error, apt_hook_on_error in\n"
-              "                          the config decides (default: allow, exit 0).\n"
-              "\n"
-              "Options (before or after COMMAND):\n"
-              "  --root DIR              Resolve every path under DIR instead of / (a mounted\n"
-              "                          image, a test root).\n"
-              "  --config FILE           The main configuration, an absolute path inside the\n"
-              "                          root (default " VB_DEFAULT_CONFIG ").\n"
-              "  --json                  Print one JSON object instead of text (documented in\n"
-              "                          the README).\n"
-              "  -h, --help              Show this help and exit.\n"
-              "  --version               Show the version and exit.\n"
-              "\n"
-              "Exit status:\n"
-              "  0  Success: nothing banned found (scan), verdict allow (explain).\n"
-              "  1  Banned software found (scan), verdict flag or block (explain).\n"
-              "  2  Error: bad usage, broken policy, I/O or database error.\n"
-              "\n"
-              "Files (all under --root):\n"
-              "  " VB_DEFAULT_CONFIG "      main configuration\n"
-              "  /etc/vendorban/bans.d/*.conf       ban definitions, one per file\n"
-              "  /var/lib/vendorban/" VB_STORE_FILE "    ledger (SQLite; state_dir in the config)\n"
-              "  /var/lib/vendorban/quarantine/     quarantined files, named by sha256\n"
-              "  /var/lib/dpkg/                     dpkg database (dpkg_admin_dir)\n"
-              "  " CLI_PID_FILE "      vendorband's pid (status)\n"
-              "\n"
-              "See also: vendorband(8), journalctl(1): journalctl VENDORBAN_BAN=kaspersky\n",
-              stdout);
-}
 
 int cli_error_errno(int r, const char *fmt, ...) {
         va_list ap;
@@ -128,6 +85,9 @@ int cli_error_errno(int r, const char *fmt, ...) {
         return CLI_EXIT_ERROR;
 }
 
+/* The command being run, for the "Try" hint of a usage error. */
+static const char *usage_verb;
+
 int cli_usage_error(const char *fmt, ...) {
         va_list ap;
 
@@ -135,15 +95,31 @@ int cli_usage_error(const char *fmt, ...) {
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
-        fputs("\nTry 'vendorbanctl --help'.\n", stderr);
+        fprintf(stderr, "\nTry 'vendorbanctl %s%s--help'.\n", usage_verb ?: "", usage_verb ? " " : "");
         return CLI_EXIT_ERROR;
 }
 
 /* Parse options from argv (argv[0] is skipped). permute=false stops at the
  * first non-option (the verb). Returns 0 with optind at the first
  * positional argument, or CLI_EXIT_ERROR after printing the error. */
-static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute) {
-        int c;
+static int parse_verdict(const char *s) {
+        static const enum vb_verdict all[] = { VB_VERDICT_ALLOW, VB_VERDICT_FLAG, VB_VERDICT_BLOCK };
+
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                if (strcmp(s, verdict_to_string(all[i])) == 0)
+                        return (int) all[i];
+        return -1;
+}
+
+static int parse_time_option(const char *name, const char *value, int64_t *ret) {
+        if (cli_parse_time(value, now_usec(), ret) < 0)
+                return cli_usage_error("%s: cannot read '%s' as a time (UTC: 2026-11-25, \"2026-11-25 18:00\", "
+                                       "today, yesterday, -2h, \"7d ago\")", name, value);
+        return 0;
+}
+
+static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute, unsigned *seen) {
+        int c, r;
 
         optind = 0;     /* glibc: full reinitialization */
         opterr = 0;
@@ -167,6 +143,42 @@ static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute
                 case ARG_VERSION:
                         cli->version = true;
                         break;
+                case ARG_NO_PAGER:
+                        cli->no_pager = true;
+                        break;
+                case ARG_SINCE:
+                        r = parse_time_option("--since", optarg, &cli->since_usec);
+                        if (r != 0)
+                                return r;
+                        *seen |= OPT_FILTERS;
+                        break;
+                case ARG_UNTIL:
+                        r = parse_time_option("--until", optarg, &cli->until_usec);
+                        if (r != 0)
+                                return r;
+                        *seen |= OPT_FILTERS;
+                        break;
+                case ARG_BAN:
+                        cli->ban = optarg;
+                        *seen |= OPT_FILTERS;
+                        break;
+                case ARG_VERDICT:
+                        cli->verdict = parse_verdict(optarg);
+                        if (cli->verdict < 0)
+                                return cli_usage_error("--verdict: '%s' is none of allow, flag, block", optarg);
+                        *seen |= OPT_FILTERS;
+                        break;
+                case ARG_CSV:
+                        cli->csv = true;
+                        *seen |= OPT_CSV;
+                        break;
+                case ARG_POLICY_ROOT:
+                        cli->policy_root = optarg;
+                        break;
+                case ARG_IMAGE:
+                        cli->image = optarg;
+                        *seen |= OPT_IMAGE;
+                        break;
                 case ':':
                         return cli_usage_error("option '%s' requires an argument", argv[optind - 1]);
                 default:
@@ -178,11 +190,34 @@ static int parse_options(struct vb_cli *cli, int argc, char **argv, bool permute
         return 0;
 }
 
+const char *cli_policy_root(const struct vb_cli *cli) {
+        _cleanup_free_ char *conf = NULL;
+
+        if (cli->policy_root)
+                return cli->policy_root;
+        if (strcmp(cli->root, "/") == 0)
+                return cli->root;
+        conf = path_under_root(cli->root, cli->config ?: VB_DEFAULT_CONFIG);
+        if (conf && access(conf, F_OK) == 0)
+                return cli->root;
+        return "/";
+}
+
+bool cli_policy_is_own(const struct vb_cli *cli) {
+        _cleanup_free_ char *a = realpath(cli_policy_root(cli), NULL), *b = realpath(cli->root, NULL);
+
+        return a && b && strcmp(a, b) == 0;
+}
+
 int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret) {
+        const char *proot = cli_policy_root(cli);
         struct vb_diag diag = {};
         int r;
 
-        r = policy_load(cli->root, cli->config, ret, &diag);
+        if (!cli->policy_root && !cli->image_label && proot != cli->root)
+                fprintf(stderr, "vendorbanctl: %s has no vendorban policy of its own (no %s): using this host's; "
+                        "nothing is written into it\n", cli->root, cli->config ?: VB_DEFAULT_CONFIG);
+        r = policy_load(proot, cli->config, ret, &diag);
         if (r < 0) {
                 if (diag.n > 0)
                         diag_print(&diag, stderr);
@@ -209,12 +244,14 @@ char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir) {
 int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db) {
         int r = cli_policy_load(cli, ret_policy);
 
-        *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : cli_db_path_in(cli, CLI_STATE_DIR_DEFAULT);
+        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli->root, cli->config);
+
+        *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : state ? cli_db_path_in(cli, state) : NULL;
         if (!*ret_db)
                 return cli_error_errno(-ENOMEM, "failed to build the ledger path");
         if (r != 0)
                 fprintf(stderr, "vendorbanctl: warning: the policy is broken (see above); reading the ledger "
-                        "in the default state directory: %s\n", *ret_db);
+                        "in the state directory the main config names (or the default): %s\n", *ret_db);
         return r;
 }
 
@@ -275,51 +312,90 @@ static int check_root(const char *root) {
         return 0;
 }
 
+static int print_version(const struct vb_cli *cli) {
+        struct vb_json j;
+
+        if (!cli->json) {
+                printf("vendorbanctl %s\n", VB_VERSION);
+                return CLI_EXIT_OK;
+        }
+        json_init(&j, stdout);
+        json_object_begin(&j);
+        json_kv_string(&j, "program", "vendorbanctl");
+        json_kv_string(&j, "version", VB_VERSION);
+        json_object_end(&j);
+        return json_finish(&j) < 0 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+/* The options the verb does not take, by name, for the error. */
+static const char *option_names(unsigned opts) {
+        if (opts & OPT_FILTERS)
+                return "--since/--until/--ban/--verdict";
+        return opts & OPT_CSV ? "--csv" : "--image";
+}
+
 static int run(int argc, char **argv) {
-        struct vb_cli cli = { .root = "/" };
+        struct vb_cli cli = { .root = "/", .verdict = -1 };
         const struct verb *v;
+        unsigned seen = 0;
         int r, sub_argc;
         char **sub_argv;
 
-        r = parse_options(&cli, argc, argv, false);
+        r = parse_options(&cli, argc, argv, false, &seen);
         if (r != 0)
                 return r;
-        if (!cli.help && !cli.version && optind >= argc)
+        if (cli.version)
+                return print_version(&cli);
+        if (cli.help) {
+                cli_help(stdout);
+                return CLI_EXIT_OK;
+        }
+        if (optind >= argc)
                 return cli_usage_error("missing command");
-        if (cli.help || cli.version)
-                goto early;
 
         v = verb_find(argv[optind]);
         if (!v)
                 return cli_usage_error("unknown command '%s'", argv[optind]);
 
+        usage_verb = v->name;
         /* Options may follow the verb too: parse the rest the same way. */
         sub_argc = argc - optind;
         sub_argv = argv + optind;
-        r = parse_options(&cli, sub_argc, sub_argv, true);
+        r = parse_options(&cli, sub_argc, sub_argv, true, &seen);
         if (r != 0)
                 return r;
-        if (cli.help || cli.version)
-                goto early;
+        if (cli.version)
+                return print_version(&cli);
+        if (cli.help) {
+                if (!cli_verb_help(v->name, stdout))
+                        cli_help(stdout);
+                return CLI_EXIT_OK;
+        }
+        if (seen & ~v->opts)
+                return cli_usage_error("%s does not take %s", v->name, option_names(seen & ~v->opts));
+        if (cli.csv && cli.json)
+                return cli_usage_error("--csv and --json exclude each other");
         sub_argc -= optind;
         sub_argv += optind;
+        if (sub_argc == 0 && v->subcommands) {
+                fprintf(stderr, "vendorbanctl: %s needs a command:\n\n", v->name);
+                cli_verb_help(v->name, stderr);
+                return CLI_EXIT_ERROR;
+        }
         if (sub_argc < v->min_args)
                 return cli_usage_error("%s: missing argument", v->name);
         if (v->max_args >= 0 && sub_argc > v->max_args)
                 return cli_usage_error("%s: unexpected argument '%s'", v->name, sub_argv[v->max_args]);
 
         r = check_root(cli.root);
+        if (r == 0 && cli.policy_root)
+                r = check_root(cli.policy_root);
         if (r != 0)
                 return r;
         journal_setup("vendorbanctl", false);
-        return v->run(&cli, sub_argc, sub_argv);
-
-early:
-        if (cli.help)
-                help();
-        else
-                printf("vendorbanctl %s\n", VB_VERSION);
-        return CLI_EXIT_OK;
+        r = v->run(&cli, sub_argc, sub_argv);
+        cli_pager_close();
+        return r;
 }
 
 int main(int argc, char **argv) {

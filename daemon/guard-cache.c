@@ -171,6 +171,9 @@ int guard_cache_put(struct vb_guard_cache *c, const struct vb_file_key *key, con
         uint32_t i;
         int r;
 
+        for (size_t w = 1; w < VB_MARKER_WORDS; w++)
+                if (content->marker_words[w])
+                        return 0;       /* markers past the 64th found: not cached (a banned file) */
         r = unhex(content->sha256, sha);
         if (r < 0)
                 return r;

@@ -142,6 +142,7 @@ static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev,
         struct vb_file f = {
                 .path = v->path, .sha256 = have ? c.sha256 : NULL, .is_elf = have && c.is_elf,
                 .marker_hits = have ? c.marker_hits : 0, .first_seen = st.st_ctim.tv_sec,
+                .marker_words = have ? c.marker_words : NULL,
         };
         struct vb_decision d;
         engine_evaluate_file(g->policy, &f, now_sec(), &d);

@@ -18,7 +18,8 @@
 void manager_notify_status(struct vb_manager *m) {
         bool busy = m->worker && worker_busy(m->worker);
 
-        sd_notifyf(0, "STATUS=%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start%s",
+        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start%s",
+                   m->policy->last_known_good ? "LAST-KNOWN-GOOD policy (files broken), " : "",
                    mode_to_string(m->policy->config.mode), m->policy->n_bans,
                    m->watcher ? watcher_num_watches(m->watcher) : 0,
                    m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"

@@ -240,13 +240,15 @@ void worker_submit(struct vb_worker *w, struct vb_job *j) {
 }
 
 /* Cancel the running job and hold the thread between jobs (manager.h). */
-void worker_pause(struct vb_worker *w) {
+bool worker_pause(struct vb_worker *w) {
         pthread_mutex_lock(&w->lock);
+        bool was_busy = w->busy;
         atomic_store(&w->cancel, true);
         while (w->busy && !w->exited)
                 pthread_cond_wait(&w->idle, &w->lock);
         atomic_store(&w->cancel, false);
         /* Keep the lock: the thread cannot take a job until worker_resume. */
+        return was_busy;
 }
 
 void worker_resume(struct vb_worker *w) {

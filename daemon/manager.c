@@ -14,6 +14,7 @@
 
 #include "enforce.h"
 #include "journal.h"
+#include "last-good.h"
 #include "manager.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
@@ -97,7 +98,9 @@ int manager_open_ledger(struct vb_manager *m) {
 /* Finish or roll back what a crash interrupted, and in enforce mode make
  * the APT pins match the ledger. */
 static void repair_and_pin(struct vb_manager *m) {
-        struct vb_enforcer e = { .root = m->root, .policy = m->policy, .store = m->store, .on_outcome = journal_action_cb };
+        struct vb_enforcer e = {
+                .root = m->root, .policy = m->policy, .store = m->store, .on_outcome = journal_action_cb,
+        };
         size_t fixed = 0;
 
         if (!m->store)
@@ -203,7 +206,7 @@ static int manager_reload(struct vb_manager *m) {
         sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
         /* The work thread reads the policy and the ledger: hold it (its
          * scan is cancelled; the reload queues a new one). */
-        worker_pause(m->worker);
+        bool cancelled = worker_pause(m->worker);
         if (!m->store)
                 (void) manager_open_ledger(m); /* it may have been repaired or moved aside since */
         r = policy_load(m->root, m->config_path, &p, &diag);
@@ -221,7 +224,8 @@ static int manager_reload(struct vb_manager *m) {
                 worker_resume(m->worker);
                 policy_free(p);
                 log_policy_error(m, &diag, r, true);
-                manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
+                if (cancelled)
+                        manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
                 sd_notify(0, "READY=1");
                 return 0;
         }
@@ -230,8 +234,11 @@ static int manager_reload(struct vb_manager *m) {
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
+        policy_source_write(m->root, p);
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
-                struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb };
+                struct vb_enforcer e = {
+                        .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb,
+                };
                 (void) enforce_apt_pins(&e);
         }
         worker_resume(m->worker);
@@ -390,10 +397,14 @@ int manager_startup(struct vb_manager *m) {
         r = policy_load(m->root, m->config_path, &m->policy, &diag);
         if (r < 0) {
                 diag_print(&diag, stderr);
-                log_policy_error(m, &diag, r, false);
-                return r;
-        }
-        log_policy_loaded(m->policy, "loaded");
+                /* Broken files: run the last-known-good policy, loudly. */
+                if (last_good_start(m->root, m->config_path, &diag, r, &m->policy) < 0) {
+                        log_policy_error(m, &diag, r, false);
+                        return r;
+                }
+        } else
+                log_policy_loaded(m->policy, "loaded");
+        policy_source_write(m->root, m->policy);
         (void) manager_open_ledger(m);
         repair_and_pin(m);
         write_pidfile(m);

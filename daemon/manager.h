@@ -129,7 +129,7 @@ bool worker_free(struct vb_worker *w);
 void worker_submit(struct vb_worker *w, struct vb_job *j);
 /* Cancel the running job and hold the thread between jobs until
  * worker_resume(); the loop may then change the policy and the ledger.
- * Submit nothing while paused. */
-void worker_pause(struct vb_worker *w);
+ * Submit nothing while paused. True if a job was running (and cancelled). */
+bool worker_pause(struct vb_worker *w);
 void worker_resume(struct vb_worker *w);
 bool worker_busy(struct vb_worker *w);

@@ -18,7 +18,7 @@ static void help(void) {
         printf("Usage: vendorband [OPTIONS]\n"
                "\n"
                "Keep software from banned vendors off this machine. Watches the dpkg database and the\n"
-               "configured paths, evaluates every install against the bans in /etc/vendorban/bans.d,\n"
+               "configured paths, evaluates every install against the bans (vendorban-ban.conf(5)),\n"
                "records findings in the ledger (/var/lib/vendorban/vendorban.db) and the journal.\n"
                "Runs in the foreground; meant to be started by systemd (Type=notify).\n"
                "\n"
@@ -31,7 +31,8 @@ static void help(void) {
                "      --version       Show the version\n"
                "\n"
                "Signals: SIGHUP reloads the policy (a broken policy is reported and the previous one\n"
-               "stays in force); SIGTERM and SIGINT exit cleanly.\n"
+               "stays in force); SIGTERM and SIGINT exit cleanly. Started with a broken policy, it\n"
+               "runs the last one it compiled (kept in the ledger), and says so.\n"
                "\n"
                "Exit status: 0 on a clean exit, 1 on a failure to start (the reason is logged).\n"
                "See also: vendorbanctl(8), vendorban.conf(5), journalctl -u vendorband\n");

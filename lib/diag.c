@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Diagnostics for bad input (see diag.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "diag.h"
+
+#define DIAG_HEAD 128
 
 void diag_add(struct vb_diag *d, const char *file, unsigned line, const char *fmt, ...) {
         if (!d)
@@ -11,7 +14,12 @@ void diag_add(struct vb_diag *d, const char *file, unsigned line, const char *fm
                 struct vb_error *e = &d->items[d->n];
                 va_list ap;
 
-                snprintf(e->file, sizeof e->file, "%s", file ? file : "(input)");
+                size_t l = file ? strlen(file) : 0;
+                if (l < sizeof e->file)
+                        snprintf(e->file, sizeof e->file, "%s", file ? file : "(input)");
+                else    /* a very deep path: its head and its tail, which name it */
+                        snprintf(e->file, sizeof e->file, "%.*s...%s", DIAG_HEAD, file,
+                                 file + l - (sizeof e->file - DIAG_HEAD - 4));
                 e->line = line;
                 va_start(ap, fmt);
                 vsnprintf(e->message, sizeof e->message, fmt, ap);

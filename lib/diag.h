@@ -20,7 +20,8 @@ struct vb_diag {
         struct vb_error items[VB_DIAG_MAX];
 };
 
-/* Record one error; extra ones past VB_DIAG_MAX are counted, not stored. */
+/* Record one error; extra ones past VB_DIAG_MAX are counted, not stored.
+ * A file name longer than the room for it keeps its head and tail. */
 void diag_add(struct vb_diag *d, const char *file, unsigned line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -13,10 +13,10 @@
 
 #include "dpkg.h"
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
+/* dpkg itself sets no limit on a file, a stanza, a field count or a value
+ * (lib/dpkg/parse.c reads the whole file and keeps every field); ours is
+ * only the size of a file we read into memory, far above any real one. */
 #define DPKG_FILE_MAX ((size_t) 1 << 30)
-/* Real stanzas have < 50 fields; the cap bounds the duplicate check. */
-#define DPKG_STANZA_FIELDS_MAX 512
 
 /* A slice of the input buffer. */
 struct span {
@@ -56,16 +56,14 @@ struct parser {
         bool require_status;
         struct vb_diag *diag;
         unsigned line;
-        int error;                      /* first error of the run, or 0 */
+        int error;                      /* -EINVAL once anything was reported, else 0 */
 
         /* the stanza being read */
         bool in_stanza;
-        bool skip;                      /* stanza had an error: ignore the rest of it */
+        bool damaged;                   /* reported: kept (if named) with the fields read well */
         unsigned stanza_line;
         bool have[_FIELD_MAX];
         struct span value[_FIELD_MAX];
-        struct span *names;             /* every field name seen in this stanza */
-        size_t n_names, cap_names;
 
         /* stanzas parsed so far */
         struct vb_dpkg_package *pkgs;
@@ -92,20 +90,22 @@ void dpkg_db_free(struct vb_dpkg_db *db) {
         free(db);
 }
 
-/* Record a content error; the rest of the stanza is skipped. Returns 0 so
- * that callers can go on with the next line. */
+/* Record a content error in the current stanza: its first error is
+ * reported, the stanza is marked damaged and the rest of it read leniently.
+ * Returns 0 so that callers go on with the next line. */
 static int __attribute__((format(printf, 3, 4))) parser_fail(struct parser *ps, unsigned line,
                                                               const char *fmt, ...) {
         char msg[256];
         va_list ap;
 
+        if (ps->damaged)
+                return 0;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
         diag_add(ps->diag, ps->file, line, "%s", msg);
-        if (ps->error == 0)
-                ps->error = -EINVAL;
-        ps->skip = true;
+        ps->error = -EINVAL;
+        ps->damaged = true;
         return 0;
 }
 
@@ -197,7 +197,7 @@ static int stanza_to_package(struct parser *ps, struct vb_dpkg_package *pkg) {
         };
         int r;
 
-        *pkg = (struct vb_dpkg_package) {};
+        *pkg = (struct vb_dpkg_package) { .damaged = ps->damaged };
         for (size_t i = 0; i < ELEMENTSOF(dst); i++) {
                 if (!ps->have[i])
                         continue;
@@ -218,23 +218,21 @@ static int stanza_to_package(struct parser *ps, struct vb_dpkg_package *pkg) {
         return 0;
 }
 
-/* Check the finished stanza and keep it. Only -ENOMEM is returned; content
- * errors are recorded and the stanza dropped. */
+/* Check the finished stanza and keep it, damaged or not, if it names a
+ * package. Only -ENOMEM is returned; content errors are recorded. */
 static int parser_stanza_end(struct parser *ps) {
         int r;
 
         if (!ps->in_stanza)
                 return 0;
         ps->in_stanza = false;
-        if (ps->skip)
-                return 0;
 
         if (!ps->have[FIELD_PACKAGE] || ps->value[FIELD_PACKAGE].len == 0)
                 parser_fail(ps, ps->stanza_line, "stanza without a Package field");
         else if (ps->require_status && !ps->have[FIELD_STATUS])
                 parser_fail(ps, ps->stanza_line, "stanza without a Status field");
-        if (ps->skip || ps->error < 0)
-                return 0;       /* the result is thrown away anyway */
+        if (!ps->have[FIELD_PACKAGE] || ps->value[FIELD_PACKAGE].len == 0)
+                return 0;       /* nothing to judge it by */
 
         if (ps->n == ps->cap) {
                 size_t cap = ps->cap ? ps->cap * 2 : 64;
@@ -253,32 +251,15 @@ static int parser_stanza_end(struct parser *ps) {
 
 static void parser_stanza_begin(struct parser *ps) {
         ps->in_stanza = true;
+        ps->damaged = false;
         ps->stanza_line = ps->line;
-        ps->n_names = 0;
         memset(ps->have, 0, sizeof ps->have);
 }
 
-static int parser_name_seen(struct parser *ps, struct span name) {
-        for (size_t i = 0; i < ps->n_names; i++)
-                if (ps->names[i].len == name.len && span_case_eq(ps->names[i], name.p))
-                        return 1;
-        if (ps->n_names >= DPKG_STANZA_FIELDS_MAX)
-                return -E2BIG;
-        if (ps->n_names == ps->cap_names) {
-                size_t cap = ps->cap_names ? ps->cap_names * 2 : 32;
-                struct span *n = realloc(ps->names, cap * sizeof *n);
-                if (!n)
-                        return -ENOMEM;
-                ps->names = n;
-                ps->cap_names = cap;
-        }
-        ps->names[ps->n_names++] = name;
-        return 0;
-}
-
+/* One "Name: value" line. A damaged stanza is still read for the fields
+ * that are well formed, keeping the first value of each. */
 static int parser_field(struct parser *ps, const char *s, size_t len) {
         const char *colon = memchr(s, ':', len);
-        int r;
 
         if (!colon)
                 return parser_fail(ps, ps->line, "line is neither a field nor a continuation");
@@ -289,21 +270,16 @@ static int parser_field(struct parser *ps, const char *s, size_t len) {
                 if (is_blank(name.p[i]))
                         return parser_fail(ps, ps->line, "field name contains whitespace");
 
-        r = parser_name_seen(ps, name);
-        if (r == -E2BIG)
-                return parser_fail(ps, ps->line, "more than %d fields in one stanza", DPKG_STANZA_FIELDS_MAX);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return parser_fail(ps, ps->line, "duplicate field '%.*s'", (int) MIN(name.len, 64u), name.p);
-
         for (size_t i = 0; i < _FIELD_MAX; i++) {
                 if (fields[i].len != name.len || !span_case_eq(name, fields[i].name))
                         continue;
+                if (ps->have[i])
+                        return parser_fail(ps, ps->line, "duplicate field '%s'", fields[i].name);
+                struct span v = span_trim(colon + 1, s + len - colon - 1);
+                if (i == FIELD_STATUS && !status_split(v, (struct span[3]) {}))
+                        return parser_fail(ps, ps->line, "invalid Status (want 'WANT EFLAG STATE' with known words)");
                 ps->have[i] = true;
-                ps->value[i] = span_trim(colon + 1, s + len - colon - 1);
-                if (i == FIELD_STATUS && !status_split(ps->value[i], (struct span[3]) {}))
-                        parser_fail(ps, ps->line, "invalid Status (want 'WANT EFLAG STATE' with known words)");
+                ps->value[i] = v;
                 break;
         }
         return 0;
@@ -321,7 +297,9 @@ static int parser_line(struct parser *ps, const char *s, size_t len) {
                 if (cont)
                         return parser_fail(ps, ps->line, "continuation line at the start of a stanza");
         }
-        if (ps->skip || cont)
+        if (memchr(s, '\0', len))
+                return parser_fail(ps, ps->line, "NUL byte in text");
+        if (cont)
                 return 0;               /* continuations belong to the previous field */
         return parser_field(ps, s, len);
 }
@@ -334,30 +312,14 @@ static unsigned count_lines(const char *p, const char *end) {
         return n;
 }
 
-/* NUL bytes and a missing final newline are file-level damage: report
- * them first. Returns the length that is safe to parse. */
-static size_t parser_check_text(struct parser *ps, const char *buf, size_t len) {
-        const char *nul;
-
-        if (len == 0)
-                return 0;
-        nul = memchr(buf, '\0', len);
-        if (nul) {
-                parser_fail(ps, count_lines(buf, nul), "NUL byte in text");
-                return 0;
-        }
-        if (buf[len - 1] != '\n') {
-                const char *last = memrchr(buf, '\n', len);
-                parser_fail(ps, count_lines(buf, buf + len), "truncated: last line has no newline");
-                return last ? (size_t) (last - buf) + 1 : 0;
-        }
-        return len;
-}
-
 static int parser_run(struct parser *ps, const char *buf, size_t len) {
-        const char *p = buf, *end = buf + parser_check_text(ps, buf, len);
+        const char *p = buf, *end = buf + len, *last = len > 0 ? memrchr(buf, '\n', len) : NULL;
         int r = 0;
 
+        /* A last line without newline: the file was cut short. The lines
+         * before it still count; the stanza it belongs to is damaged. */
+        if (len > 0 && buf[len - 1] != '\n')
+                end = last ? last + 1 : buf;
         while (p < end && r >= 0) {
                 const char *nl = memchr(p, '\n', end - p);     /* always found */
 
@@ -365,18 +327,29 @@ static int parser_run(struct parser *ps, const char *buf, size_t len) {
                 r = parser_line(ps, p, nl - p);
                 p = nl + 1;
         }
+        if (r >= 0 && end < buf + len) {
+                unsigned line = count_lines(buf, buf + len);
+                if (!ps->in_stanza) {
+                        /* the cut line alone: report it, nothing to judge */
+                        diag_add(ps->diag, ps->file, line, "truncated: last line has no newline");
+                        ps->error = -EINVAL;
+                } else
+                        parser_fail(ps, line, "truncated: last line has no newline");
+        }
         if (r >= 0)
                 r = parser_stanza_end(ps);
         return r < 0 ? r : ps->error;
 }
 
+/* Parse buf and append every stanza that names a package (damaged or not)
+ * to db. -EINVAL if anything was reported; -ENOMEM appends nothing. */
 static int parse(const char *buf, size_t len, const char *file, bool require_status, struct vb_dpkg_db *db,
                  struct vb_diag *diag) {
         struct parser ps = { .file = file, .require_status = require_status, .diag = diag };
         int r;
 
         r = parser_run(&ps, buf, len);
-        if (r >= 0 && ps.n > 0) {
+        if (r != -ENOMEM && ps.n > 0) {
                 struct vb_dpkg_package *n = realloc(db->pkgs, (db->n + ps.n) * sizeof *n);
                 if (!n)
                         r = -ENOMEM;
@@ -390,7 +363,6 @@ static int parse(const char *buf, size_t len, const char *file, bool require_sta
         for (size_t i = 0; i < ps.n; i++)
                 package_done(&ps.pkgs[i]);
         free(ps.pkgs);
-        free(ps.names);
         return r;
 }
 
@@ -404,8 +376,10 @@ int dpkg_parse_buffer(const char *buf, size_t len, const char *file, struct vb_d
 bool dpkg_package_has_files(const struct vb_dpkg_package *p) {
         static const char *const states[] = { "installed", "half-configured", "unpacked", "half-installed",
                                               "triggers-awaited", "triggers-pending", NULL };
-        if (!p || !p->status)
+        if (!p)
                 return false;
+        if (!p->status)
+                return p->damaged;      /* unknown: judge it as if it were there */
         const char *s = strrchr(p->status, ' ');
         s = s ? s + 1 : p->status;
         return word_in((struct span) { s, strlen(s) }, states);
@@ -574,10 +548,12 @@ static int updates_apply(const char *admindir, struct vb_dpkg_db *db, struct vb_
                         diag_add(diag, path, 0, "vanished while reading the database (dpkg checkpoint?)");
                         return -EAGAIN;
                 }
-                if (r >= 0)
+                /* -EINVAL: reported in diag; what could be read still counts.
+                 * Another error (unreadable file): reported, skipped. */
+                if (r >= 0 || r == -EINVAL)
                         r = db_merge(db, &upd);
-                else if (r == -EINVAL)
-                        r = 0;  /* reported in diag; the rest of the database still counts */
+                else if (r != -ENOMEM)
+                        r = 0;
                 for (size_t j = 0; j < upd.n; j++)
                         package_done(&upd.pkgs[j]);
                 free(upd.pkgs);
@@ -600,8 +576,8 @@ int dpkg_db_read(const char *admindir, struct vb_dpkg_db **ret, struct vb_diag *
         r = read_control_file(path, true, db, diag);
         if (r == -ENOENT)
                 diag_add(diag, path, 0, "no dpkg status file");
-        if (r < 0)
-                return r;
+        if (r < 0 && r != -EINVAL)
+                return r;       /* -EINVAL: reported, and every readable stanza kept */
         r = updates_apply(admindir, db, diag);
         if (r < 0)
                 return r;
@@ -619,18 +595,16 @@ static char *mfree(char *p) {
         return NULL;
 }
 
-static int list_fail(struct vb_diag *diag, const char *file, unsigned line, const char *what) {
-        diag_add(diag, file, line, "%s", what);
-        return -EINVAL;
-}
-
-/* One absolute path per line, "/." skipped; the strings are copied. */
+/* One absolute path per line, "/." skipped; the strings are copied. A bad
+ * line (relative, NUL byte, cut short) is reported and skipped: the others
+ * still count. -EINVAL if anything was reported. */
 static int list_parse(const char *buf, size_t len, const char *file, struct vb_strv *ret,
                       struct vb_diag *diag) {
         _cleanup_(strv_clear) struct vb_strv files = {};
         const char *p = buf, *end = buf + len;
         size_t lines = 0;
         unsigned line = 0;
+        int r = 0;
 
         for (const char *q = buf; (q = memchr(q, '\n', end - q)); q++)
                 lines++;
@@ -640,25 +614,29 @@ static int list_parse(const char *buf, size_t len, const char *file, struct vb_s
         while (p < end) {
                 const char *nl = memchr(p, '\n', end - p);
                 size_t l = (nl ? nl : end) - p;
+                const char *bad = NULL;
 
                 line++;
                 if (!nl)
-                        return list_fail(diag, file, line, "truncated: last line has no newline");
-                if (memchr(p, '\0', l))
-                        return list_fail(diag, file, line, "NUL byte in path");
-                if (l == 0 || p[0] != '/')
-                        return list_fail(diag, file, line, "not an absolute path");
-                if (!(l == 2 && p[1] == '.')) {
+                        bad = "truncated: last line has no newline";
+                else if (memchr(p, '\0', l))
+                        bad = "NUL byte in path";
+                else if (l == 0 || p[0] != '/')
+                        bad = "not an absolute path";
+                if (bad) {
+                        diag_add(diag, file, line, "%s", bad);
+                        r = -EINVAL;
+                } else if (!(l == 2 && p[1] == '.')) {
                         files.v[files.n] = strndup(p, l);
                         if (!files.v[files.n])
                                 return -ENOMEM;
                         files.n++;
                 }
-                p = nl + 1;
+                p = nl ? nl + 1 : end;
         }
         *ret = files;
         files = (struct vb_strv) {};
-        return 0;
+        return r;
 }
 
 int dpkg_list_read(const char *admindir, const char *name, const char *arch, struct vb_strv *ret_files,
@@ -669,6 +647,7 @@ int dpkg_list_read(const char *admindir, const char *name, const char *arch, str
         size_t len;
         int r = -ENOENT;
 
+        *ret_files = (struct vb_strv) {};
         if (!name_valid(name) || (arch && *arch && !name_valid(arch)))
                 return -EINVAL;
         if (arch && *arch) {
@@ -689,12 +668,12 @@ int dpkg_list_read(const char *admindir, const char *name, const char *arch, str
                 return r;
         }
         r = list_parse(buf, len, path, &files, diag);
-        if (r < 0)
+        if (r < 0 && r != -EINVAL)
                 return r;
         *ret_files = files;
         if (ret_mtime)
                 *ret_mtime = st.st_mtime;
-        return 0;
+        return r;
 }
 
 int dpkg_list_name_parse(const char *filename, char **ret_name, char **ret_arch) {

@@ -29,8 +29,10 @@ struct vb_file {
         const char *path;               /* absolute path inside the root */
         const char *sha256;             /* 64 lower-case hex digits, or NULL if not hashed */
         bool is_elf;
-        uint64_t marker_hits;           /* bit i set: policy->markers[i] found in the file */
+        uint64_t marker_hits;           /* bit i set: policy->markers[i] found in the file (i < 64) */
         int64_t first_seen;             /* seconds since the epoch (ctime of the file) */
+        const uint64_t *marker_words;   /* NULL, or every marker (overrides marker_hits): bit i % 64
+                                         * of word i / 64, VB_MARKERS_MAX / 64 words (filescan.h) */
 };
 
 struct vb_match {
@@ -49,7 +51,9 @@ struct vb_decision {
 };
 
 /* When several bans match, the one with the strongest verdict wins (then
- * the first in policy order). Exemptions are per ban. */
+ * the first in policy order). Exemptions are per ban. With p->index (made
+ * by policy_load) the lookups are the compiled ones; without, every list
+ * is walked: the same verdicts and matches, in the same order. */
 void engine_evaluate_package(const struct vb_policy *p, const struct vb_package *pkg, int64_t now,
                              struct vb_decision *ret);
 void engine_evaluate_file(const struct vb_policy *p, const struct vb_file *f, int64_t now,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One pass over a file's bytes: sha256, ELF magic and marker search (see
- * filescan.h). The scanner owns its buffer, digest context and a copy of
- * the markers; scanning a file allocates nothing. */
+ * filescan.h). The scanner owns its buffer, digest context and (unless
+ * shared) the markers' automaton; scanning a file allocates nothing. */
 #include <errno.h>
 #include <string.h>
 
@@ -10,16 +10,12 @@
 #include "filescan.h"
 #include "util.h"
 
-#define MARKERS_MAX 64
-
 struct vb_filescan {
         EVP_MD_CTX *ctx;
         EVP_MD *md;                     /* fetched once (OpenSSL 3) */
-        char **markers;
-        size_t *marker_len;
-        size_t n_markers;
-        size_t overlap;                 /* longest marker - 1: bytes kept between reads */
-        unsigned char *buf;             /* overlap + VB_FILESCAN_BUFSIZE */
+        struct vb_marker_automaton *own;/* built by filescan_new, NULL when shared */
+        const struct vb_marker_automaton *markers; /* NULL: no markers */
+        unsigned char *buf;             /* VB_FILESCAN_BUFSIZE */
 };
 
 /* The state of one file's scan. */
@@ -27,15 +23,13 @@ struct scan {
         struct vb_file_content c;
         unsigned char head[4];
         size_t head_len;
+        uint32_t state;                 /* the automaton's, carried across reads */
 };
 
 void filescan_free(struct vb_filescan *s) {
         if (!s)
                 return;
-        for (size_t i = 0; i < s->n_markers; i++)
-                free(s->markers[i]);
-        free(s->markers);
-        free(s->marker_len);
+        marker_automaton_free(s->own);
         free(s->buf);
         EVP_MD_CTX_free(s->ctx);
         EVP_MD_free(s->md);
@@ -46,44 +40,43 @@ static void filescan_freep(struct vb_filescan **s) {
         filescan_free(*s);
 }
 
-static int filescan_set_markers(struct vb_filescan *s, const char *const *markers, size_t n) {
-        s->markers = calloc(n ? n : 1, sizeof(char *));
-        s->marker_len = calloc(n ? n : 1, sizeof(size_t));
-        if (!s->markers || !s->marker_len)
+static int filescan_alloc(struct vb_filescan **ret) {
+        _cleanup_(filescan_freep) struct vb_filescan *s = calloc(1, sizeof *s);
+
+        if (!s)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                if (!markers[i] || markers[i][0] == '\0')
-                        return -EINVAL;
-                s->markers[i] = strdup(markers[i]);
-                if (!s->markers[i])
-                        return -ENOMEM;
-                s->n_markers = i + 1;
-                s->marker_len[i] = strlen(markers[i]);
-                if (s->marker_len[i] - 1 > s->overlap)
-                        s->overlap = s->marker_len[i] - 1;
-        }
+        s->buf = malloc(VB_FILESCAN_BUFSIZE);
+        s->ctx = EVP_MD_CTX_new();
+        s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (!s->buf || !s->ctx || !s->md)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
         return 0;
+}
+
+int filescan_new_shared(const struct vb_marker_automaton *markers, struct vb_filescan **ret) {
+        int r = filescan_alloc(ret);
+
+        if (r >= 0)
+                (*ret)->markers = markers;
+        return r;
 }
 
 int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret) {
         _cleanup_(filescan_freep) struct vb_filescan *s = NULL;
         int r;
 
-        if (n_markers > MARKERS_MAX || (n_markers > 0 && !markers))
+        if (n_markers > VB_MARKERS_MAX || (n_markers > 0 && !markers))
                 return -EINVAL;
-        s = calloc(1, sizeof *s);
-        if (!s)
-                return -ENOMEM;
-        r = filescan_set_markers(s, markers, n_markers);
+        r = filescan_alloc(&s);
         if (r < 0)
                 return r;
-        if (s->overlap > VB_FILESCAN_BUFSIZE)
-                return -EINVAL;
-        s->buf = malloc(s->overlap + VB_FILESCAN_BUFSIZE);
-        s->ctx = EVP_MD_CTX_new();
-        s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        if (!s->buf || !s->ctx || !s->md)
-                return -ENOMEM;
+        if (n_markers > 0) {
+                r = marker_automaton_new(markers, n_markers, &s->own);
+                if (r < 0)
+                        return r;
+                s->markers = s->own;
+        }
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -113,12 +106,7 @@ static bool scan_maybe_elf(const struct scan *sc) {
 }
 
 static void scan_markers(struct vb_filescan *s, struct scan *sc, const unsigned char *p, size_t len) {
-        for (size_t i = 0; i < s->n_markers; i++) {
-                if (sc->c.marker_hits & (UINT64_C(1) << i))
-                        continue;
-                if (memmem(p, len, s->markers[i], s->marker_len[i]))
-                        sc->c.marker_hits |= UINT64_C(1) << i;
-        }
+        sc->state = marker_automaton_feed(s->markers, sc->state, p, len, sc->c.marker_words);
 }
 
 static int scan_end(struct vb_filescan *s, struct scan *sc, struct vb_file_content *ret) {
@@ -130,7 +118,7 @@ static int scan_end(struct vb_filescan *s, struct scan *sc, struct vb_file_conte
         hex_encode(md, md_len, sc->c.sha256);
         sc->c.is_elf = sc->head_len == sizeof sc->head && scan_maybe_elf(sc);
         if (!sc->c.is_elf)
-                sc->c.marker_hits = 0;
+                memset(sc->c.marker_words, 0, sizeof sc->c.marker_words);
         *ret = sc->c;
         return 0;
 }
@@ -146,27 +134,23 @@ static ssize_t read_retry(int fd, void *buf, size_t len) {
 
 int filescan_fd(struct vb_filescan *s, int fd, struct vb_file_content *ret) {
         struct scan sc;
-        size_t keep = 0;                /* bytes of the previous read kept at the front of buf */
         int r;
 
         r = scan_begin(s, &sc);
         if (r < 0)
                 return r;
         for (;;) {
-                ssize_t k = read_retry(fd, s->buf + keep, VB_FILESCAN_BUFSIZE);
+                ssize_t k = read_retry(fd, s->buf, VB_FILESCAN_BUFSIZE);
                 if (k < 0)
                         return (int) k;
                 if (k == 0)
                         break;
-                r = scan_update(s, &sc, s->buf + keep, k);
+                r = scan_update(s, &sc, s->buf, k);
                 if (r < 0)
                         return r;
-                if (!scan_maybe_elf(&sc) || s->n_markers == 0)
-                        continue;
-                size_t window = keep + k;
-                scan_markers(s, &sc, s->buf, window);
-                keep = window < s->overlap ? window : s->overlap;
-                memmove(s->buf, s->buf + window - keep, keep);
+                /* The automaton's state carries matches across reads. */
+                if (scan_maybe_elf(&sc) && s->markers)
+                        scan_markers(s, &sc, s->buf, k);
         }
         return scan_end(s, &sc, ret);
 }
@@ -183,7 +167,7 @@ int filescan_buffer(struct vb_filescan *s, const void *buf, size_t len, struct v
         r = scan_update(s, &sc, buf, len);
         if (r < 0)
                 return r;
-        if (sc.head_len == sizeof sc.head && scan_maybe_elf(&sc) && s->n_markers > 0)
+        if (sc.head_len == sizeof sc.head && scan_maybe_elf(&sc) && s->markers)
                 scan_markers(s, &sc, buf, len);
         return scan_end(s, &sc, ret);
 }

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One read of a file gives its sha256 (libcrypto), whether it is ELF, and
- * which of the policy's markers it contains (searched in ELF files only). */
+ * which of the policy's markers it contains (searched in ELF files only, all
+ * markers in one pass: match-markers.h). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "match-markers.h"
+#include "policy.h"
+
 #define VB_FILESCAN_BUFSIZE (256 * 1024)
+#define VB_MARKER_WORDS (VB_MARKERS_MAX / 64)
 
 struct vb_file_content {
         char sha256[65];
         bool is_elf;
-        uint64_t marker_hits;           /* bit i: markers[i] found (ELF files only) */
+        union {                         /* the markers found (ELF files only): */
+                uint64_t marker_hits;   /*   markers[0..63], bit i for markers[i] */
+                uint64_t marker_words[VB_MARKER_WORDS]; /* all: bit i % 64 of word i / 64 */
+        };
         uint64_t size;                  /* bytes read */
 };
 
@@ -20,8 +28,11 @@ struct vb_file_content {
  * many files allocates nothing per file. Not thread-safe; one per thread. */
 struct vb_filescan;
 
-/* Markers are copied; at most 64, none empty (else -EINVAL). */
+/* Markers are copied; at most VB_MARKERS_MAX, none empty (else -EINVAL). */
 int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret);
+/* The same with an automaton already built, borrowed (it must outlive the
+ * scanner): threads scanning with the same markers share one. */
+int filescan_new_shared(const struct vb_marker_automaton *markers, struct vb_filescan **ret);
 void filescan_free(struct vb_filescan *s);
 
 /* Read fd from its current offset to EOF (EINTR retried). Negative errno

@@ -32,6 +32,7 @@ struct vb_hashpool {
         bool stop;
         pthread_t workers[HASHPOOL_WORKERS_MAX];
         struct vb_filescan *scanners[HASHPOOL_WORKERS_MAX];
+        struct vb_marker_automaton *markers; /* built once, shared by the scanners */
         unsigned n_workers;
 };
 
@@ -93,10 +94,14 @@ int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_worker
         pthread_cond_init(&p->done, NULL);
         for (size_t i = 0; i < HASHPOOL_SLOTS; i++)
                 p->slots[i].fd = -1;
+        if (n_markers > VB_MARKERS_MAX)
+                r = -EINVAL;
+        else if (n_markers > 0)
+                r = marker_automaton_new(markers, n_markers, &p->markers);
 
         for (unsigned i = 0; i < n_workers && r >= 0; i++) {
                 struct worker_arg *a = malloc(sizeof *a);
-                r = a ? filescan_new(markers, n_markers, &p->scanners[i]) : -ENOMEM;
+                r = a ? filescan_new_shared(p->markers, &p->scanners[i]) : -ENOMEM;
                 if (r < 0) {
                         free(a);
                         break;
@@ -135,6 +140,7 @@ void hashpool_free(struct vb_hashpool *p) {
                         close(p->slots[i].fd);
                 free(p->slots[i].path);
         }
+        marker_automaton_free(p->markers);
         pthread_cond_destroy(&p->work);
         pthread_cond_destroy(&p->done);
         pthread_mutex_destroy(&p->lock);

@@ -25,6 +25,7 @@
 #define VB_MID_APT_REFUSED     "6e8a0c2e4b6d4f1a9c3e5b7d9f1a3c5e"
 #define VB_MID_EXEC_DENIED "3f5b7d9f1b3d4a5c8e0a2c4e6f8b0d2c"
 #define VB_MID_GUARD "0d2f4b6d8f1a4c3e9b5d7f9a1c3e5b7d"
+#define VB_MID_POLICY_LAST_GOOD "4f76cffd9f4548968c4aa529005d5cc0"
 #define VB_MID_JOURNAL_DROPPED "8eee7d7f1a4a4e35ac7f383c9ac0b928"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".

@@ -24,7 +24,7 @@ enum check {
 
 static const char *const config_keys[] = {
         "mode", "watch_paths", "rescan_interval", "debounce_ms", "exec_guard",
-        "apt_hook_on_error", "state_dir", "bans_dir", "dpkg_admin_dir", NULL,
+        "apt_hook_on_error", "state_dir", "bans_dir", "vendor_bans_dir", "dpkg_admin_dir", NULL,
 };
 static const char *const ban_keys[] = {
         "id", "vendor", "entities", "authority", "reference", "phases",
@@ -114,6 +114,44 @@ void policy_io_failed(struct policy_loader *l, const char *path, int r) {
                 l->io_error = r;
 }
 
+/* The name an origin is recorded under: the setting's path without the
+ * leading "ban." ("match.packages", "vendor", "mode"). */
+static void origin_key(const config_setting_t *s, char *buf, size_t size) {
+        char path[256];
+
+        setting_path(s, path, sizeof path);
+        snprintf(buf, size, "%s", strncmp(path, "ban.", 4) == 0 ? path + 4 : path);
+}
+
+/* Record that setting s (a single setting, or the list holding element
+ * value) was set to value in the file being read. */
+static int origin_add(struct policy_loader *l, const config_setting_t *s, const char *value, unsigned line) {
+        struct vb_origins *o = l->origins;
+        struct vb_origin *v;
+        char key[256];
+
+        if (!o || !l->origin_file)
+                return 0;
+        v = reallocarray(o->v, o->n + 1, sizeof *v);
+        if (!v)
+                return -ENOMEM;
+        o->v = v;
+        origin_key(s, key, sizeof key);
+        v[o->n] = (struct vb_origin) { .key = strdup(key), .value = strdup(value ?: ""),
+                                       .file = l->origin_file, .line = line };
+        if (!v[o->n].key || !v[o->n].value) {
+                free(v[o->n].key);
+                free(v[o->n].value);
+                return -ENOMEM;
+        }
+        o->n++;
+        return 0;
+}
+
+static int origin_here(struct policy_loader *l, const config_setting_t *s, const char *value) {
+        return origin_add(l, s, value, config_setting_source_line(s));
+}
+
 static bool name_in(const char *name, const char *const *names) {
         for (size_t i = 0; names[i]; i++)
                 if (strcmp(name, names[i]) == 0)
@@ -134,7 +172,7 @@ static config_setting_t *member(struct policy_loader *l, const config_setting_t 
                                 bool required) {
         config_setting_t *s = config_setting_get_member(group, name);
 
-        if (!s && required)
+        if (!s && required && !l->dropin)
                 policy_bad(l, group, "missing required setting \"%s\"", name);
         return s;
 }
@@ -176,7 +214,7 @@ static int get_string(struct policy_loader *l, const config_setting_t *g, const 
                 return -ENOMEM;
         free(*ret);
         *ret = copy;
-        return 0;
+        return origin_here(l, s, v);
 }
 
 /* An absolute path, e.g. state_dir. */
@@ -204,6 +242,7 @@ static void get_enum(struct policy_loader *l, const config_setting_t *g, const c
         for (int i = 0; names[i]; i++)
                 if (strcmp(v, names[i]) == 0) {
                         *ret = i;
+                        (void) origin_here(l, s, v);    /* -ENOMEM shows as a missing origin only */
                         return;
                 }
         for (int i = 0; names[i]; i++) {
@@ -226,6 +265,9 @@ static void get_uint(struct policy_loader *l, const config_setting_t *g, const c
                 return;
         }
         *ret = (unsigned) v;
+        char text[32];
+        snprintf(text, sizeof text, "%lld", v);
+        (void) origin_here(l, s, text);
 }
 
 static bool glob_balanced(const char *p, char stop) {
@@ -311,7 +353,8 @@ static bool element_valid(struct policy_loader *l, const config_setting_t *e, ch
         return false;
 }
 
-/* An array or list of strings into ret (replacing what it held). */
+/* An array or list of strings into ret: replacing what it held, or
+ * appended to it when merging a drop-in. */
 static int get_strv(struct policy_loader *l, const config_setting_t *g, const char *name, bool required,
                     enum check check, struct vb_strv *ret) {
         const config_setting_t *s = member(l, g, name, required);
@@ -320,6 +363,10 @@ static int get_strv(struct policy_loader *l, const config_setting_t *g, const ch
 
         if (!s || !is_type(l, s, CONFIG_TYPE_ARRAY, "an array of strings"))
                 return 0;
+        if (l->dropin) {
+                v = *ret;
+                *ret = (struct vb_strv) {};
+        }
         for (int i = 0; i < config_setting_length(s); i++) {
                 const config_setting_t *e = config_setting_get_elem(s, i);
                 const char *x = string_value(l, e);
@@ -327,20 +374,23 @@ static int get_strv(struct policy_loader *l, const config_setting_t *g, const ch
                 if (!x)
                         continue;
                 r = strv_push(&v, x);
+                if (r >= 0 && !element_valid(l, e, v.v[v.n - 1], check)) {
+                        free(v.v[--v.n]);
+                        v.v[v.n] = NULL;
+                } else if (r >= 0)
+                        r = origin_add(l, s, v.v[v.n - 1], config_setting_source_line(e) ?: config_setting_source_line(s));
                 if (r < 0) {
                         strv_clear(&v);
                         return r;
                 }
-                if (!element_valid(l, e, v.v[v.n - 1], check)) {
-                        free(v.v[--v.n]);
-                        v.v[v.n] = NULL;
-                }
         }
-        if (required && config_setting_length(s) == 0)
+        if (required && !l->dropin && config_setting_length(s) == 0)
                 policy_bad(l, s, "must not be empty");
         if (check == CHECK_MARKER) {
-                l->n_markers += v.n;
-                if (v.n > 0 && l->n_markers > VB_MARKERS_MAX)
+                size_t added = (size_t) config_setting_length(s);
+
+                l->n_markers += added;
+                if (added > 0 && l->n_markers > VB_MARKERS_MAX)
                         policy_bad(l, s, "too many markers (%zu in all bans; at most %d)",
                                    l->n_markers, VB_MARKERS_MAX);
         }
@@ -363,8 +413,12 @@ int policy_parse_config(struct policy_loader *l, const config_setting_t *root, s
         get_uint(l, root, "rescan_interval", 0, INT_MAX, &c->rescan_interval);
         get_uint(l, root, "debounce_ms", 0, 10000, &c->debounce_ms);
         s = member(l, root, "exec_guard", false);
-        if (s && is_type(l, s, CONFIG_TYPE_BOOL, "a boolean"))
+        if (s && is_type(l, s, CONFIG_TYPE_BOOL, "a boolean")) {
                 c->exec_guard = config_setting_get_bool(s);
+                r = origin_here(l, s, c->exec_guard ? "true" : "false");
+                if (r < 0)
+                        return r;
+        }
         r = get_strv(l, root, "watch_paths", false, CHECK_PATH, &c->watch_paths);
         if (r < 0)
                 return r;
@@ -372,6 +426,9 @@ int policy_parse_config(struct policy_loader *l, const config_setting_t *root, s
         if (r < 0)
                 return r;
         r = get_path(l, root, "bans_dir", &c->bans_dir);
+        if (r < 0)
+                return r;
+        r = get_path(l, root, "vendor_bans_dir", &c->vendor_bans_dir);
         if (r < 0)
                 return r;
         return get_path(l, root, "dpkg_admin_dir", &c->dpkg_admin_dir);
@@ -396,6 +453,8 @@ static int phase_parse(struct policy_loader *l, const config_setting_t *s, struc
 
 static int phases_parse(struct policy_loader *l, const config_setting_t *ban, struct vb_ban *b) {
         const config_setting_t *s = member(l, ban, "phases", true);
+        struct vb_phase *phases;
+        size_t first = b->n_phases;
         int n, r;
 
         if (!s)
@@ -406,16 +465,31 @@ static int phases_parse(struct policy_loader *l, const config_setting_t *ban, st
                 return 0;
         }
         n = config_setting_length(s);
-        if (n == 0) {
+        if (n == 0 && !l->dropin) {
                 policy_bad(l, s, "must not be empty");
                 return 0;
         }
-        b->phases = calloc(n, sizeof *b->phases);
-        if (!b->phases)
+        if (!l->dropin) {
+                for (size_t i = 0; i < b->n_phases; i++)
+                        free(b->phases[i].reason);
+                b->n_phases = first = 0;
+        }
+        phases = reallocarray(b->phases, first + n + 1, sizeof *phases);
+        if (!phases)
                 return -ENOMEM;
-        b->n_phases = n;
+        b->phases = phases;
         for (int i = 0; i < n; i++) {
-                r = phase_parse(l, config_setting_get_elem(s, i), &b->phases[i]);
+                const config_setting_t *e = config_setting_get_elem(s, i);
+                struct vb_origins *keep = l->origins;
+                const char *from = NULL;
+
+                b->phases[b->n_phases] = (struct vb_phase) {};
+                l->origins = NULL;      /* one origin per phase, not per field */
+                r = phase_parse(l, e, &b->phases[b->n_phases++]);
+                l->origins = keep;
+                (void) config_setting_lookup_string(e, "from", &from);
+                if (r >= 0)
+                        r = origin_add(l, s, from ?: "", config_setting_source_line(e));
                 if (r < 0)
                         return r;
         }
@@ -437,7 +511,7 @@ static int match_parse(struct policy_loader *l, const config_setting_t *ban, str
                         return r;
                 total += b->match[k].n;
         }
-        if (total == 0 && l->n_errors == errors)
+        if (total == 0 && l->n_errors == errors && !l->dropin)
                 policy_bad(l, s, "no indicators: at least one of packages, maintainers, paths, units, sha256, markers is needed");
         return 0;
 }
@@ -473,13 +547,28 @@ static const config_setting_t *ban_group(struct policy_loader *l, const config_s
 
 int policy_parse_ban(struct policy_loader *l, const config_setting_t *root, struct vb_ban *b) {
         const config_setting_t *ban = ban_group(l, root);
-        int r;
 
-        if (!ban)
-                return 0;
+        return ban ? policy_parse_ban_group(l, ban, b) : 0;
+}
+
+/* A drop-in may repeat the ban's id, never change it. */
+static void dropin_id_check(struct policy_loader *l, const config_setting_t *ban, const struct vb_ban *b) {
+        const config_setting_t *s = config_setting_get_member(ban, "id");
+        const char *v = s ? config_setting_get_string(s) : NULL;
+
+        if (s && (!v || !b->id || strcmp(v, b->id) != 0))
+                policy_bad(l, s, "a drop-in cannot change the id of the ban it extends (\"%s\")", b->id ?: "");
+}
+
+int policy_parse_ban_group(struct policy_loader *l, const config_setting_t *ban, struct vb_ban *b) {
+        int r = 0;
+
         check_keys(l, ban, ban_keys);
-        r = get_string(l, ban, "id", true, &b->id);
-        if (r >= 0 && b->id && strspn(b->id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(b->id))
+        if (l->dropin)
+                dropin_id_check(l, ban, b);
+        else
+                r = get_string(l, ban, "id", true, &b->id);
+        if (r >= 0 && !l->dropin && b->id && strspn(b->id, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(b->id))
                 policy_bad(l, member(l, ban, "id", true), "\"%s\" may hold only a-z, 0-9, '_' and '-'",
                            b->id);
         if (r >= 0)
@@ -500,4 +589,3 @@ int policy_parse_ban(struct policy_loader *l, const config_setting_t *root, stru
                 r = get_strv(l, ban, "alternatives", false, CHECK_TEXT, &b->alternatives);
         return r;
 }
-

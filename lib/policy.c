@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Loading the policy (see policy.h): finds and reads vendorban.conf and the
- * files of bans.d under a root, parses them with libconfig (the fields are
- * checked in policy-parse.c), digests them, and hands out a complete
- * struct vb_policy or nothing. No global state; no logging: every problem
- * goes to the caller's diag. */
-#include <dirent.h>
+/* Loading the policy (see policy.h): finds vendorban.conf and its drop-ins,
+ * the shipped and local bans with their drop-ins under a root, parses them
+ * with libconfig (files read by policy-read.c, fields checked in
+ * policy-parse.c), digests them, and hands out a complete struct vb_policy
+ * or nothing. No global state; no logging: every problem goes to the
+ * caller's diag. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "match-policy.h"
 #include "policy-parse.h"
 
-#define POLICY_FILE_MAX (4u * 1024 * 1024)
+#define DEFAULT_BANS_DIR "/etc/vendorban/bans.d"
+#define DEFAULT_VENDOR_BANS_DIR "/usr/share/vendorban/bans.d"
 
 static void config_destroyp(config_t **c) {
         if (*c)
@@ -23,11 +25,6 @@ static void config_destroyp(config_t **c) {
 
 static void md_ctx_freep(EVP_MD_CTX **c) {
         EVP_MD_CTX_free(*c);
-}
-
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
 }
 
 /* The one place libconfig's error kinds become errno values. */
@@ -43,7 +40,7 @@ static int config_error_to_errno(const config_t *cfg) {
         }
 }
 
-static int config_defaults(struct vb_config *c) {
+int policy_config_defaults(struct vb_config *c) {
         static const char *const watch[] = { "/opt", "/var/opt", "/etc/opt", "/usr/local" };
         int r;
 
@@ -53,11 +50,12 @@ static int config_defaults(struct vb_config *c) {
                 .debounce_ms = 50,
                 .exec_guard = true,
                 .apt_hook_allow_on_error = true,
-                .state_dir = strdup("/var/lib/vendorban"),
-                .bans_dir = strdup("/etc/vendorban/bans.d"),
+                .state_dir = strdup(VB_DEFAULT_STATE_DIR),
+                .bans_dir = strdup(DEFAULT_BANS_DIR),
+                .vendor_bans_dir = strdup(DEFAULT_VENDOR_BANS_DIR),
                 .dpkg_admin_dir = strdup("/var/lib/dpkg"),
         };
-        if (!c->state_dir || !c->bans_dir || !c->dpkg_admin_dir)
+        if (!c->state_dir || !c->bans_dir || !c->vendor_bans_dir || !c->dpkg_admin_dir)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(watch); i++) {
                 r = strv_push(&c->watch_paths, watch[i]);
@@ -67,11 +65,32 @@ static int config_defaults(struct vb_config *c) {
         return 0;
 }
 
+void policy_origins_clear(struct vb_origins *o) {
+        for (size_t i = 0; i < o->n; i++) {
+                free(o->v[i].key);
+                free(o->v[i].value);
+        }
+        free(o->v);
+        *o = (struct vb_origins) {};
+}
+
+const struct vb_origin *policy_origin(const struct vb_origins *o, const char *key, const char *value) {
+        for (size_t i = o->n; i > 0; i--) {
+                const struct vb_origin *x = &o->v[i - 1];
+
+                if (strcmp(x->key, key) == 0 && (!value || strcmp(x->value, value) == 0))
+                        return x;
+        }
+        return NULL;
+}
+
 static void config_clear(struct vb_config *c) {
         strv_clear(&c->watch_paths);
         free(c->state_dir);
         free(c->bans_dir);
+        free(c->vendor_bans_dir);
         free(c->dpkg_admin_dir);
+        policy_origins_clear(&c->origins);
         *c = (struct vb_config) {};
 }
 
@@ -90,41 +109,9 @@ static void ban_clear(struct vb_ban *b) {
         strv_clear(&b->exempt_paths);
         strv_clear(&b->alternatives);
         free(b->file);
+        strv_clear(&b->dropins);
+        policy_origins_clear(&b->origins);
         *b = (struct vb_ban) {};
-}
-
-/* The whole of a file, NUL-terminated; negative errno on failure. */
-static int file_read(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
-
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        if ((uint64_t) st.st_size > POLICY_FILE_MAX)
-                return -EFBIG;
-        buf = malloc(st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, st.st_size - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += k;
-        }
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
 }
 
 static void digest_add(EVP_MD_CTX *md, const char *name, const char *bytes, size_t size) {
@@ -147,42 +134,56 @@ static int digest_end(EVP_MD_CTX *md, char out[static 65]) {
         return 0;
 }
 
+/* The state of one policy_load(): the loader, the policy being built. */
+struct load {
+        struct policy_loader l;
+        const char *root;
+        struct vb_policy *p;            /* NULL for a file checked alone */
+        EVP_MD_CTX *md;
+        char *vendor_host, *local_host; /* the two bans directories, host paths */
+};
+
 /* Read and parse host_path into cfg (initialised by the caller, who
- * destroys it); name goes into the digest. Every error is reported, except
- * a missing file when missing_ok. */
-static int file_parse(struct policy_loader *l, const char *host_path, const char *name, bool missing_ok,
-                      EVP_MD_CTX *md, config_t *cfg) {
+ * destroys it); name (the path inside the root) goes into the digest.
+ * Every error is reported, except a missing file when missing_ok. */
+static int file_parse(struct load *ld, const char *host_path, const char *name, bool missing_ok, config_t *cfg) {
+        struct policy_loader *l = &ld->l;
         _cleanup_free_ char *bytes = NULL;
-        char file[PATH_MAX], *slash;
+        mode_t type = 0;
         size_t size = 0;
+        unsigned k;
         int r;
 
-        r = file_read(host_path, &bytes, &size);
+        r = policy_file_read(host_path, &bytes, &size, &type);
         if (r == -ENOENT && missing_ok)
                 return r;
+        if (r == -EBADF) {
+                diag_add(l->diag, host_path, 0, "is %s, not a regular file: refused", policy_file_type_name(type));
+                l->n_errors++;
+                return -EINVAL;
+        }
         if (r < 0) {
                 policy_io_failed(l, host_path, r);
                 return r;
         }
-        digest_add(md, name, bytes, size);
-
-        free(l->dir);
-        l->dir = strdup(host_path);
-        if (!l->dir)
-                return -ENOMEM;
-        slash = strrchr(l->dir, '/');
-        if (slash)
-                slash[slash == l->dir ? 1 : 0] = '\0';
-        else
-                strcpy(l->dir, ".");
+        k = policy_text_check(l->diag, host_path, bytes, size);
+        if (k > 0) {
+                l->n_errors += k;
+                return -EINVAL;
+        }
+        digest_add(ld->md, name, bytes, size);
         l->file = host_path;
+        l->origin_file = NULL;
+        if (ld->p) {
+                r = strv_push(&ld->p->files, host_path);
+                if (r < 0)
+                        return r;
+                l->origin_file = ld->p->files.v[ld->p->files.n - 1];
+        }
 
-        config_set_include_dir(cfg, l->dir);
         if (config_read_string(cfg, bytes) == CONFIG_TRUE)
                 return 0;
-
-        policy_source_file(l, config_error_file(cfg), file, sizeof file);
-        diag_add(l->diag, file, config_error_line(cfg), "%s", config_error_text(cfg));
+        diag_add(l->diag, host_path, config_error_line(cfg), "%s", config_error_text(cfg));
         r = config_error_to_errno(cfg);
         if (r == -EINVAL)
                 l->n_errors++;
@@ -201,60 +202,107 @@ static char *path_join(const char *dir, const char *name) {
         return p;
 }
 
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+/* The names in a or b (both sorted), each once, sorted. */
+static int names_union(const struct vb_strv *a, const struct vb_strv *b, struct vb_strv *ret) {
+        size_t i = 0, j = 0;
+        int r = 0;
+
+        while (r >= 0 && (i < a->n || j < b->n)) {
+                int c = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->v[i], b->v[j]);
+
+                r = strv_push(ret, c <= 0 ? a->v[i] : b->v[j]);
+                i += c <= 0;
+                j += c >= 0;
+        }
+        return r;
 }
 
-/* The names of the regular "*.conf" files of host_dir not starting with a
- * dot, in strcmp order. I/O errors are reported. */
-static int bans_dir_list(struct policy_loader *l, const char *host_dir, struct vb_strv *ret) {
-        _cleanup_(closedirp) DIR *d = opendir(host_dir);
-        struct vb_strv names = {};
-        struct dirent *de;
+/* List a policy directory: a missing one is an empty list (-ENOENT
+ * returned, nothing reported); any other failure is reported. */
+static int dir_list(struct load *ld, const char *host_dir, const char *suffix, bool dirs, struct vb_strv *ret) {
+        int r = policy_dir_list(host_dir, suffix, dirs, ret);
+
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
+                policy_io_failed(&ld->l, host_dir, r);
+        if (r >= 0 && ld->p && !dirs)
+                r = policy_pending_scan(host_dir, &ld->p->pending);
+        return r;
+}
+
+/* Merge the drop-ins NAME.conf.d/ *.conf of the vendor and local bans
+ * directories over b, in lexical order; a local drop-in replaces a shipped
+ * one of the same name, and one linked to /dev/null is skipped. */
+static int dropins_load(struct load *ld, const char *name_dir, struct vb_ban *b) {
+        const struct vb_config *c = &ld->p->config;
+        _cleanup_free_ char *vdir = path_join(ld->vendor_host, name_dir), *ldir = path_join(ld->local_host, name_dir);
+        _cleanup_(strv_clear) struct vb_strv vn = {}, ln = {}, all = {};
         int r;
 
-        if (!d) {
-                r = -errno;
-                policy_io_failed(l, host_dir, r);
-                return r;
-        }
-        while ((de = readdir(d))) {
-                size_t n = strlen(de->d_name);
-                struct stat st;
+        if (!vdir || !ldir)
+                return -ENOMEM;
+        if (dir_list(ld, vdir, ".conf", false, &vn) == -ENOMEM || dir_list(ld, ldir, ".conf", false, &ln) == -ENOMEM ||
+            names_union(&vn, &ln, &all) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < all.n; i++) {
+                bool local = strv_contains(&ln, all.v[i]);
+                _cleanup_free_ char *host = path_join(local ? ldir : vdir, all.v[i]);
+                _cleanup_free_ char *name = NULL;
+                _cleanup_(config_destroyp) config_t *cfgp = NULL;
+                config_t cfg;
 
-                if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf") != 0)
+                if (!host || asprintf(&name, "%s/%s/%s", local ? c->bans_dir : c->vendor_bans_dir, name_dir,
+                                      all.v[i]) < 0)
+                        return -ENOMEM;
+                if (policy_is_masked(host))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                r = strv_push(&names, de->d_name);
-                if (r < 0) {
-                        strv_clear(&names);
+                config_init(&cfg);
+                cfgp = &cfg;
+                r = file_parse(ld, host, name, false, &cfg);
+                if (r == -ENOMEM)
                         return r;
-                }
+                if (r < 0)
+                        continue;
+                ld->l.dropin = true;
+                r = policy_parse_ban(&ld->l, config_root_setting(&cfg), b);
+                ld->l.dropin = false;
+                if (r >= 0)
+                        r = strv_push(&b->dropins, host);
+                if (r < 0)
+                        return r;
         }
-        if (names.n > 0)
-                qsort(names.v, names.n, sizeof(char *), strcmp_ptr);
-        *ret = names;
         return 0;
 }
 
-/* Parse one ban file and append it to p, unless it has errors (which are
- * reported). Negative only for -ENOMEM. */
-static int ban_load(struct policy_loader *l, struct vb_policy *p, const char *host_path,
-                    const char *name, EVP_MD_CTX *md) {
+/* Load the ban NAME (host path host_path), its drop-ins merged, and append
+ * it to p, unless it is disabled or has errors (which are reported).
+ * Negative only for -ENOMEM. */
+static int ban_load(struct load *ld, const char *host_path, const char *name, const char *name_in_root) {
         _cleanup_(config_destroyp) config_t *cfgp = NULL;
         _cleanup_(ban_clear) struct vb_ban b = {};
+        struct policy_loader *l = &ld->l;
         unsigned errors = l->n_errors;
+        _cleanup_free_ char *name_dir = NULL;
+        struct vb_policy *p = ld->p;
         struct vb_ban *bans;
         config_t cfg;
         int r;
 
+        if (policy_is_masked(host_path))
+                return strv_push(&p->disabled, name_in_root);
         config_init(&cfg);
         cfgp = &cfg;
-        r = file_parse(l, host_path, name, false, md, &cfg);
+        r = file_parse(ld, host_path, name_in_root, false, &cfg);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
+        if (config_setting_length(config_root_setting(&cfg)) == 0)
+                return strv_push(&p->disabled, name_in_root);  /* empty: disabled, systemd's way */
+        l->origins = &b.origins;
         r = policy_parse_ban(l, config_root_setting(&cfg), &b);
+        if (r >= 0 && asprintf(&name_dir, "%s.d", name) < 0)
+                r = -ENOMEM;
+        if (r >= 0 && b.id)
+                r = dropins_load(ld, name_dir, &b);
+        l->origins = NULL;
         if (r < 0)
                 return r;
         for (size_t i = 0; b.id && i < p->n_bans; i++)
@@ -274,57 +322,116 @@ static int ban_load(struct policy_loader *l, struct vb_policy *p, const char *ho
         return 0;
 }
 
-/* Every ban of the configured bans_dir, in lexical order. */
-static int bans_load(struct policy_loader *l, const char *root, struct vb_policy *p, EVP_MD_CTX *md) {
-        _cleanup_free_ char *host_dir = path_under_root(root, p->config.bans_dir);
-        _cleanup_(strv_clear) struct vb_strv names = {};
-        int r;
+/* Every ban: the NAME.conf files of the vendor and local directories, in
+ * lexical order of NAME, a local file replacing the shipped one. */
+static int bans_load(struct load *ld) {
+        const struct vb_config *c = &ld->p->config;
+        _cleanup_(strv_clear) struct vb_strv vn = {}, ln = {}, all = {};
+        int rv, rl, r;
 
-        if (!host_dir)
+        ld->vendor_host = path_under_root(ld->root, c->vendor_bans_dir);
+        ld->local_host = path_under_root(ld->root, c->bans_dir);
+        if (!ld->vendor_host || !ld->local_host)
                 return -ENOMEM;
-        r = bans_dir_list(l, host_dir, &names);
+        rv = dir_list(ld, ld->vendor_host, ".conf", false, &vn);
+        rl = dir_list(ld, ld->local_host, ".conf", false, &ln);
+        if (rv == -ENOMEM || rl == -ENOMEM)
+                return -ENOMEM;
+        if ((rv == -ENOENT || rv == -ENOTDIR) && (rl == -ENOENT || rl == -ENOTDIR)) {
+                policy_io_failed(&ld->l, ld->local_host, rl);   /* neither exists: nothing to enforce */
+                return 0;
+        }
+        r = names_union(&vn, &ln, &all);
         if (r < 0)
-                return r == -ENOMEM ? r : 0;
-        for (size_t i = 0; i < names.n; i++) {
-                _cleanup_free_ char *host = path_join(host_dir, names.v[i]);
-                _cleanup_free_ char *name = path_join(p->config.bans_dir, names.v[i]);
+                return r;
+        for (size_t i = 0; i < all.n; i++) {
+                bool local = strv_contains(&ln, all.v[i]);
+                _cleanup_free_ char *host = path_join(local ? ld->local_host : ld->vendor_host, all.v[i]);
+                _cleanup_free_ char *name = path_join(local ? c->bans_dir : c->vendor_bans_dir, all.v[i]);
 
                 if (!host || !name)
                         return -ENOMEM;
-                r = ban_load(l, p, host, name, md);
+                r = ban_load(ld, host, all.v[i], name);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* The main config over the defaults in c. Returns 1 when bans_dir is known
- * (so the bans can be checked too), 0 when not, or -ENOMEM. */
-static int config_load(struct policy_loader *l, const char *host_path, const char *name,
-                       EVP_MD_CTX *md, struct vb_config *c) {
+/* Whether a config file set a bans directory that was refused (then the
+ * bans are not looked for: they would be looked for in the wrong place). */
+static bool dir_setting_refused(const config_t *cfg, const char *key, const char *value) {
+        const config_setting_t *s = config_lookup(cfg, key);
+        const char *v = s ? config_setting_get_string(s) : NULL;
+
+        return s && (!v || strcmp(v, value) != 0);
+}
+
+/* One main config file (or drop-in) over c. Returns 1 when the bans
+ * directories are known (so the bans can be checked too), 0 when not,
+ * -ENOENT for a missing file when missing_ok, or -ENOMEM. */
+static int config_file_load(struct load *ld, const char *host_path, const char *name, bool missing_ok,
+                            struct vb_config *c) {
         _cleanup_(config_destroyp) config_t *cfgp = NULL;
-        const config_setting_t *s;
-        const char *v;
         config_t cfg;
         int r;
 
         config_init(&cfg);
         cfgp = &cfg;
-        r = file_parse(l, host_path, name, true, md, &cfg);
-        if (r == -ENOENT)
-                return 1;               /* no config file: every default */
+        r = file_parse(ld, host_path, name, missing_ok, &cfg);
+        if (r == -ENOENT && missing_ok)
+                return r;
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        r = policy_parse_config(l, config_root_setting(&cfg), c);
+        r = policy_parse_config(&ld->l, config_root_setting(&cfg), c);
         if (r < 0)
                 return r;
-        s = config_lookup(&cfg, "bans_dir");
-        v = s ? config_setting_get_string(s) : NULL;
-        return !s || (v && strcmp(v, c->bans_dir) == 0);
+        return !dir_setting_refused(&cfg, "bans_dir", c->bans_dir) &&
+               !dir_setting_refused(&cfg, "vendor_bans_dir", c->vendor_bans_dir);
 }
 
-/* Flatten the markers and finish both digests. */
-static int policy_finish(struct vb_policy *p, EVP_MD_CTX *md) {
+/* The main config and then its drop-ins (CONFIG.d/ *.conf, lexical order:
+ * single settings replace, lists are appended). 1 when the bans can be
+ * looked for, 0 when not, or -ENOMEM. */
+static int config_load(struct load *ld, const char *config_path, struct vb_config *c) {
+        _cleanup_free_ char *host = path_under_root(ld->root, config_path);
+        _cleanup_free_ char *dir = NULL, *dir_host = NULL;
+        _cleanup_(strv_clear) struct vb_strv names = {};
+        int r, known = 1;
+
+        if (!host || asprintf(&dir, "%s.d", config_path) < 0 || !(dir_host = path_under_root(ld->root, dir)))
+                return -ENOMEM;
+        ld->l.origins = &c->origins;
+        r = config_file_load(ld, host, config_path, true, c);
+        if (r >= 0)
+                known = r;
+        if (r == -ENOMEM || dir_list(ld, dir_host, ".conf", false, &names) == -ENOMEM)
+                return -ENOMEM;
+        if (ld->p && strrchr(host, '/')) {
+                *strrchr(host, '/') = '\0';
+                if (policy_pending_scan(host, &ld->p->pending) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < names.n; i++) {
+                _cleanup_free_ char *h = path_join(dir_host, names.v[i]), *n = path_join(dir, names.v[i]);
+
+                if (!h || !n)
+                        return -ENOMEM;
+                if (policy_is_masked(h))
+                        continue;
+                ld->l.dropin = true;
+                r = config_file_load(ld, h, n, false, c);
+                ld->l.dropin = false;
+                if (r == -ENOMEM)
+                        return r;
+                if (r == 0)
+                        known = 0;
+        }
+        ld->l.origins = NULL;
+        return known;
+}
+
+int policy_finish(struct vb_policy *p, void *md) {
         _cleanup_(md_ctx_freep) EVP_MD_CTX *mm = EVP_MD_CTX_new();
         int r;
 
@@ -345,22 +452,26 @@ static int policy_finish(struct vb_policy *p, EVP_MD_CTX *md) {
                         EVP_DigestUpdate(mm, m->v[i], len);
                 }
         }
-        r = digest_end(md, p->digest);
-        if (r < 0)
-                return r;
+        if (md) {
+                r = digest_end(md, p->digest);
+                if (r < 0)
+                        return r;
+        }
         return digest_end(mm, p->markers_digest);
 }
 
 /* The verdict of a finished load: an allocation failure, else the first
  * I/O error, else -EINVAL for bad content. */
-static int loader_result(struct policy_loader *l, int r) {
-        free(l->dir);
-        l->dir = NULL;
+static int loader_result(struct load *ld, int r) {
+        free(ld->l.dir);
+        free(ld->vendor_host);
+        free(ld->local_host);
+        ld->l.dir = ld->vendor_host = ld->local_host = NULL;
         if (r == -ENOMEM)
                 return r;
-        if (l->io_error < 0)
-                return l->io_error;
-        if (l->n_errors > 0)
+        if (ld->l.io_error < 0)
+                return ld->l.io_error;
+        if (ld->l.n_errors > 0)
                 return -EINVAL;
         return r < 0 ? r : 0;
 }
@@ -368,8 +479,7 @@ static int loader_result(struct policy_loader *l, int r) {
 int policy_load(const char *root, const char *config_path, struct vb_policy **ret, struct vb_diag *diag) {
         _cleanup_(policy_freep) struct vb_policy *p = NULL;
         _cleanup_(md_ctx_freep) EVP_MD_CTX *md = NULL;
-        _cleanup_free_ char *host = NULL;
-        struct policy_loader l = { .diag = diag };
+        struct load ld = { .l = { .diag = diag }, .root = root };
         int r;
 
         if (!ret)
@@ -378,57 +488,96 @@ int policy_load(const char *root, const char *config_path, struct vb_policy **re
                 config_path = VB_DEFAULT_CONFIG;
         p = calloc(1, sizeof *p);
         md = EVP_MD_CTX_new();
-        host = path_under_root(root, config_path);
-        if (!p || !md || !host || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+        if (!p || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
                 return -ENOMEM;
-        r = config_defaults(&p->config);
+        ld.p = p;
+        ld.md = md;
+        r = policy_config_defaults(&p->config);
         if (r >= 0)
-                r = config_load(&l, host, config_path, md, &p->config);
+                r = config_load(&ld, config_path, &p->config);
         if (r > 0)
-                r = bans_load(&l, root, p, md);
-        r = loader_result(&l, r);
+                r = bans_load(&ld);
+        r = loader_result(&ld, r);
         if (r < 0)
                 return r;
         r = policy_finish(p, md);
+        if (r < 0)
+                return r;
+        r = policy_compile(p);          /* the engine's lookups: match-policy.c */
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);
         return 0;
 }
 
+/* A file in a directory named *.conf.d is a drop-in: nothing required. */
+static bool is_dropin(const char *path) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t) (slash - path) : 0;
+
+        return n > 7 && strncmp(slash - 7, ".conf.d", 7) == 0;
+}
+
 int policy_check_file(const char *host_path, struct vb_diag *diag) {
         _cleanup_(config_destroyp) config_t *cfgp = NULL;
-        struct policy_loader l = { .diag = diag };
+        struct load ld = { .l = { .diag = diag } };
         const config_setting_t *root;
         config_t cfg;
         int r;
 
         config_init(&cfg);
         cfgp = &cfg;
-        r = file_parse(&l, host_path, host_path, false, NULL, &cfg);
+        r = file_parse(&ld, host_path, host_path, false, &cfg);
+        ld.l.dropin = is_dropin(host_path);
         if (r >= 0) {
                 root = config_root_setting(&cfg);
                 if (config_setting_get_member(root, "ban")) {
                         struct vb_ban b = {};
-                        r = policy_parse_ban(&l, root, &b);
+                        r = policy_parse_ban(&ld.l, root, &b);
                         ban_clear(&b);
                 } else {
                         struct vb_config c = {};
-                        r = config_defaults(&c);
+                        r = policy_config_defaults(&c);
                         if (r >= 0)
-                                r = policy_parse_config(&l, root, &c);
+                                r = policy_parse_config(&ld.l, root, &c);
                         config_clear(&c);
                 }
         }
-        return loader_result(&l, r);
+        return loader_result(&ld, r);
+}
+
+char *policy_state_dir(const char *root, const char *config_path) {
+        struct vb_diag *diag = calloc(1, sizeof *diag);
+        struct vb_policy p = {};
+        struct load ld = { .l = { .diag = diag }, .root = root };
+        char *dir = NULL;
+        int r;
+
+        if (!diag)
+                return NULL;
+        r = policy_config_defaults(&p.config);
+        if (r >= 0)
+                r = config_load(&ld, config_path ?: VB_DEFAULT_CONFIG, &p.config);
+        if (r >= 0 && ld.l.n_errors == 0 && ld.l.io_error == 0)
+                dir = strdup(p.config.state_dir);
+        else if (r != -ENOMEM)
+                dir = strdup(VB_DEFAULT_STATE_DIR);
+        (void) loader_result(&ld, 0);
+        config_clear(&p.config);
+        free(diag);
+        return dir;
 }
 
 void policy_free(struct vb_policy *p) {
         if (!p)
                 return;
+        policy_index_free(p->index);
         config_clear(&p->config);
         for (size_t i = 0; i < p->n_bans; i++)
                 ban_clear(&p->bans[i]);
         free(p->bans);
+        strv_clear(&p->files);
+        strv_clear(&p->disabled);
+        strv_clear(&p->pending);
         free(p);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scanning a root (see scan.h): the package pass reads the dpkg database
- * and each file list; the file pass walks the watched paths with openat()
- * so that nothing in the root can redirect it outside, hashing each regular
- * file once (or taking the cached hash) and asking the engine. */
+ * and each file list, judges the package, then the content of what it
+ * installed; the file pass walks the watched paths through descriptors
+ * (walk.c) so that nothing in the root can redirect it outside. Content
+ * checks of single files are in scan-content.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,24 +11,26 @@
 #include <sys/stat.h>
 
 #include "dpkg.h"
-#include "hashpool.h"
-#include "scan.h"
+#include "scan-internal.h"
+#include "walk.h"
 
-#define SCAN_DEPTH_MAX 128
-#define SCAN_BATCH 2000
+/* Between two subjects: stop if the caller cancelled, let it work if it
+ * asked to (outside our transaction, as scan_deliver() does). */
+static int scan_yield(struct scan_ctx *c) {
+        const struct vb_scan_options *o = c->o;
 
-struct scan_ctx {
-        const struct vb_scan_options *o;
-        vb_scan_cb cb;
-        void *userdata;
-        struct vb_scan_stats *stats;
-        struct vb_filescan *fs;
-        struct vb_hashpool *pool;       /* hashing threads for the walk, or NULL */
-        size_t batch;                   /* file cache rows written in this transaction */
-        bool in_tx;                     /* scan_run batches its writes in a transaction */
-        char *path;                     /* path inside the root being walked */
-        size_t len, cap;
-};
+        if (o->cancel && atomic_load(o->cancel))
+                return -ECANCELED;
+        if (!o->yield || !o->yield_cb || !atomic_load(o->yield))
+                return 0;
+        if (c->in_tx)
+                (void) store_commit(o->store);
+        o->yield_cb(o->yield_userdata);
+        if (c->in_tx && store_begin(o->store) < 0)
+                c->in_tx = false;
+        c->batch = 0;
+        return 0;
+}
 
 /* ---- path sets ---- */
 
@@ -55,49 +58,7 @@ void pathset_clear(struct vb_pathset *s) {
         s->sorted = false;
 }
 
-/* Hand a match to the caller outside our batching transaction: what the
- * caller records (a finding, an action row) must be committed before it
- * acts on the system. Matches are rare, so this costs nothing. */
-static int deliver(struct scan_ctx *c, const struct vb_scan_item *item) {
-        int r;
-
-        if (!c->cb)
-                return 0;
-        if (c->in_tx)
-                (void) store_commit(c->o->store);
-        r = c->cb(item, c->userdata);
-        if (c->in_tx && store_begin(c->o->store) < 0)
-                c->in_tx = false;
-        c->batch = 0;
-        return r;
-}
-
-/* Between two subjects: stop if the caller cancelled, let it work if it
- * asked to (outside our transaction, as in deliver()). */
-static int scan_yield(struct scan_ctx *c) {
-        const struct vb_scan_options *o = c->o;
-
-        if (o->cancel && atomic_load(o->cancel))
-                return -ECANCELED;
-        if (!o->yield || !o->yield_cb || !atomic_load(o->yield))
-                return 0;
-        if (c->in_tx)
-                (void) store_commit(o->store);
-        o->yield_cb(o->yield_userdata);
-        if (c->in_tx && store_begin(o->store) < 0)
-                c->in_tx = false;
-        c->batch = 0;
-        return 0;
-}
-
 /* ---- packages ---- */
-
-static void count_verdict(struct vb_scan_stats *st, const struct vb_decision *d) {
-        if (d->verdict == VB_VERDICT_BLOCK)
-                st->blocked++;
-        else if (d->verdict == VB_VERDICT_FLAG)
-                st->flagged++;
-}
 
 static int scan_one_package(struct scan_ctx *c, const char *admindir, const struct vb_dpkg_package *dp,
                             int64_t installed_at, struct vb_diag *diag) {
@@ -137,10 +98,13 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
         if (d.ban) {
                 for (size_t i = 0; o->owned && i < files.n; i++)
                         (void) pathset_add(o->owned, files.v[i]);
-                count_verdict(c->stats, &d);
+                scan_count_verdict(c->stats, &d);
                 struct vb_scan_item item = { .pkg = &pkg, .decision = &d };
-                r = deliver(c, &item);
-        }
+                r = scan_deliver(c, &item);
+        } else
+                /* A name and maintainer that match nothing prove nothing:
+                 * what the package installed is checked by content. */
+                r = scan_package_files(c, &files);
         strv_clear(&files);
         return r;
 }
@@ -204,216 +168,46 @@ int scan_package(const struct vb_scan_options *o, const char *name, const char *
         if (r < 0)
                 return r;
 
-        r = -ENOENT;
-        for (size_t i = 0; i < db->n; i++) {
+        const struct vb_dpkg_package *found = NULL;
+        for (size_t i = 0; i < db->n && !found; i++) {
                 const struct vb_dpkg_package *p = &db->pkgs[i];
-                if (strcmp(p->name, name) != 0 || (arch && p->arch && strcmp(p->arch, arch) != 0))
-                        continue;
-                if (!dpkg_package_has_files(p))
-                        continue;
-                r = scan_one_package(&c, admindir, p, installed_at, diag);
-                break;
+                if (strcmp(p->name, name) == 0 && (!arch || !p->arch || strcmp(p->arch, arch) == 0) &&
+                    dpkg_package_has_files(p))
+                        found = p;
         }
+        if (!found) {
+                dpkg_db_free(db);
+                return -ENOENT;
+        }
+        /* Its files are hashed in the pool, their cache rows written in
+         * one transaction (committed before each match is delivered). */
+        c.in_tx = o->store && store_begin(o->store) >= 0;
+        r = scan_hash_start(&c);
+        if (r >= 0)
+                r = scan_one_package(&c, admindir, found, installed_at, diag);
+        r = scan_hash_finish(&c, r);
+        if (c.in_tx)
+                (void) (r < 0 ? store_rollback(o->store) : store_commit(o->store));
         dpkg_db_free(db);
         return r;
 }
 
 /* ---- loose files ---- */
 
-static int path_push(struct scan_ctx *c, const char *name, size_t *ret_old) {
-        size_t nl = strlen(name), need = c->len + 1 + nl + 1;
+static int walk_on_file(int dfd, const char *name, const char *path, unsigned char type, void *userdata) {
+        struct scan_ctx *c = userdata;
+        int r;
 
-        if (need > c->cap) {
-                size_t cap = need * 2;
-                char *p = realloc(c->path, cap);
-                if (!p)
-                        return -ENOMEM;
-                c->path = p;
-                c->cap = cap;
-        }
-        *ret_old = c->len;
-        if (c->len == 0 || c->path[c->len - 1] != '/')
-                c->path[c->len++] = '/';
-        memcpy(c->path + c->len, name, nl + 1);
-        c->len += nl;
-        return 0;
-}
-
-static void path_pop(struct scan_ctx *c, size_t old) {
-        c->len = old;
-        c->path[old] = '\0';
-}
-
-static int open_regular(int dfd, const char *name, struct stat *st) {
-        int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
-        int fd = openat(dfd, name, flags | O_NOATIME);
-
-        if (fd < 0 && errno == EPERM)
-                fd = openat(dfd, name, flags);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-                close(fd);
-                return -EBADF;
-        }
-        return fd;
-}
-
-static void file_key(const struct stat *st, struct vb_file_key *k) {
-        *k = (struct vb_file_key) {
-                .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t) st->st_size,
-                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
-        };
-}
-
-/* Evaluate a file whose content is known (hashed now or cached). */
-static int evaluate_file(struct scan_ctx *c, const char *path, const struct stat *st,
-                         const struct vb_file_content *content) {
-        struct vb_decision d;
-
-        c->stats->files++;
-        struct vb_file f = {
-                .path = path, .sha256 = content->sha256, .is_elf = content->is_elf,
-                .marker_hits = content->marker_hits, .first_seen = st->st_ctim.tv_sec,
-        };
-        engine_evaluate_file(c->o->policy, &f, c->o->now, &d);
-        if (!d.ban)
-                return 0;
-        count_verdict(c->stats, &d);
-        struct vb_scan_item item = { .file = &f, .decision = &d };
-        return deliver(c, &item);
-}
-
-/* A file just hashed: remember its hash, then evaluate it. */
-static int finish_hashed(struct scan_ctx *c, const char *path, const struct stat *st,
-                         const struct vb_file_content *content) {
-        struct vb_file_key key;
-
-        c->stats->files_hashed++;
-        c->stats->bytes_hashed += content->size;
-        file_key(st, &key);
-        if (c->o->store && store_file_put(c->o->store, path, &key, c->o->policy->markers_digest, content) >= 0)
-                c->batch++;
-        return evaluate_file(c, path, st, content);
-}
-
-/* Take what the hashing threads have finished (all of it, if wait). */
-static int drain_pool(struct scan_ctx *c, bool wait) {
-        struct vb_hash_result *res;
-        int r = 0;
-
-        while (r >= 0 && c->pool && hashpool_next(c->pool, wait, &res) > 0) {
-                if (res->error < 0)
-                        c->stats->errors++;
-                else
-                        r = finish_hashed(c, res->path, &res->st, &res->content);
-        }
+        r = scan_yield(c);
+        if (r < 0 || type != DT_REG)
+                return r;
+        r = scan_regular(c, dfd, name, path);
+        scan_batch_commit(c);
         return r;
 }
 
-static int hash_in_pool(struct scan_ctx *c, int fd, const char *path, const struct stat *st) {
-        int r;
-
-        while ((r = hashpool_submit(c->pool, fd, path, st)) == -EAGAIN) {
-                r = drain_pool(c, false);
-                if (r < 0) {
-                        close(fd);
-                        return r;
-                }
-        }
-        return r;
-}
-
-/* Hash (or take from the cache) one regular file, then evaluate it. With
- * a pool, hashing happens in its threads and evaluation when it is done. */
-static int scan_regular(struct scan_ctx *c, int dfd, const char *name, const char *path) {
-        const struct vb_scan_options *o = c->o;
-        struct vb_file_content content = {};
-        struct vb_file_key key;
-        struct stat st;
-        int r;
-
-        if (o->owned && pathset_contains(o->owned, path))
-                return 0;
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : (c->stats->errors++, 0);
-        if (!S_ISREG(st.st_mode))
-                return 0;
-
-        file_key(&st, &key);
-        r = o->store ? store_file_lookup(o->store, path, &key, o->policy->markers_digest, &content) : -ENOENT;
-        if (r >= 0) {
-                c->stats->files_cached++;
-                return evaluate_file(c, path, &st, &content);
-        }
-
-        int fd = open_regular(dfd, name, &st);
-        if (fd < 0) {
-                c->stats->errors++;
-                return 0;
-        }
-        if (c->pool)
-                return hash_in_pool(c, fd, path, &st);
-        r = filescan_fd(c->fs, fd, &content);
-        close(fd);
-        if (r < 0) {
-                c->stats->errors++;
-                return 0;
-        }
-        return finish_hashed(c, path, &st, &content);
-}
-
-static void batch_commit(struct scan_ctx *c) {
-        if (!c->in_tx || c->batch < SCAN_BATCH)
-                return;
-        (void) store_commit(c->o->store);
-        c->in_tx = store_begin(c->o->store) >= 0;
-        c->batch = 0;
-}
-
-static int walk_dir(struct scan_ctx *c, int dfd, unsigned depth) {
-        DIR *d = fdopendir(dfd);
-        struct dirent *de;
-        int r = 0;
-
-        if (!d) {
-                close(dfd);
-                return -errno;
-        }
-        while (r >= 0 && (de = readdir(d))) {
-                size_t old;
-                unsigned char type = de->d_type;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                r = scan_yield(c);
-                if (r < 0)
-                        break;
-                r = path_push(c, de->d_name, &old);
-                if (r < 0)
-                        break;
-                if (type == DT_UNKNOWN) {
-                        struct stat st;
-                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-                }
-                if (type == DT_DIR && depth < SCAN_DEPTH_MAX) {
-                        int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (sub >= 0)
-                                r = walk_dir(c, sub, depth + 1);
-                        else
-                                c->stats->errors++;
-                } else if (type == DT_DIR)
-                        c->stats->errors++;
-                else if (type == DT_REG) {
-                        r = scan_regular(c, dirfd(d), de->d_name, c->path);
-                        batch_commit(c);
-                }
-                path_pop(c, old);
-        }
-        closedir(d);
-        return r == -ENOMEM || r < 0 ? r : 0;
+static void walk_on_error(const char *path, int error, void *userdata) {
+        scan_report_unreadable(userdata, path, error);
 }
 
 static int scan_files(struct scan_ctx *c) {
@@ -422,41 +216,15 @@ static int scan_files(struct scan_ctx *c) {
 
         for (size_t i = 0; i < cfg->watch_paths.n && r >= 0; i++) {
                 int fd = open_in_root(c->o->root, cfg->watch_paths.v[i], O_RDONLY | O_DIRECTORY);
-                if (fd < 0)
+                if (fd == -ENOENT)
                         continue; /* a watched path that does not exist holds nothing */
-                c->len = 0;
-                size_t old;
-                r = path_push(c, cfg->watch_paths.v[i] + 1, &old);
-                if (r >= 0)
-                        r = walk_dir(c, fd, 0);
-                else
-                        close(fd);
+                if (fd < 0) {
+                        scan_report_unreadable(c, cfg->watch_paths.v[i], fd);
+                        continue;
+                }
+                r = walk_tree(fd, cfg->watch_paths.v[i], walk_on_file, walk_on_error, c);
         }
         return r;
-}
-
-static int filescan_for(const struct vb_policy *p, struct vb_filescan **ret) {
-        return filescan_new(p->markers, p->n_markers, ret);
-}
-
-/* A walk hashes in a pool of threads (one per CPU); without one, here. */
-static int walk_start(struct scan_ctx *c) {
-        const struct vb_policy *p = c->o->policy;
-
-        if (hashpool_new(p->markers, p->n_markers, 0, &c->pool) >= 0)
-                return 0;
-        c->pool = NULL;
-        return filescan_for(p, &c->fs);
-}
-
-static int walk_finish(struct scan_ctx *c, int r) {
-        int k = drain_pool(c, true);
-
-        hashpool_free(c->pool);
-        c->pool = NULL;
-        filescan_free(c->fs);
-        c->fs = NULL;
-        return r < 0 ? r : k;
 }
 
 int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
@@ -483,15 +251,13 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                 else
                         c.in_tx = true;
         }
-        if (o->packages)
+        c.files_pass = o->files;
+        r = scan_hash_start(&c);
+        if (r >= 0 && o->packages)
                 rp = scan_packages(&c, diag);
-        if (o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT)) {
-                r = walk_start(&c);
-                if (r >= 0)
-                        r = scan_files(&c);
-                r = walk_finish(&c, r);
-        }
-        free(c.path);
+        if (r >= 0 && o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT))
+                r = scan_files(&c);
+        r = scan_hash_finish(&c, r);
         pathset_clear(&owned);
         if (c.in_tx) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
@@ -524,7 +290,7 @@ int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
         if (dfd < 0)
                 return dfd;
 
-        r = filescan_for(o->policy, &c.fs);
+        r = scan_filescan_new(o->policy, &c.fs);
         if (r < 0)
                 return r;
         struct stat st;
@@ -540,7 +306,6 @@ int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
               struct vb_scan_stats *ret_stats) {
         struct vb_scan_stats stats = {};
         struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
-        size_t old;
         int r;
 
         if (path[0] != '/')
@@ -548,15 +313,12 @@ int scan_tree(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, 
         int fd = open_in_root(o->root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
         if (fd < 0)
                 return fd;
-        r = walk_start(&c);
+        r = scan_hash_start(&c);
         if (r >= 0)
-                r = path_push(&c, path + 1, &old);
-        if (r >= 0)
-                r = walk_dir(&c, fd, 0);
+                r = walk_tree(fd, path, walk_on_file, walk_on_error, &c);
         else
                 close(fd);
-        r = walk_finish(&c, r);
-        free(c.path);
+        r = scan_hash_finish(&c, r);
         if (ret_stats)
                 *ret_stats = stats;
         return r;

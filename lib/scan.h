@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Scanning a root: every installed dpkg package (with its file list) and
- * every regular file under the watched paths, each evaluated by the engine.
+/* Scanning a root: every installed dpkg package (with its file list, and
+ * the content of every file it installed) and every regular file under the
+ * watched paths, each evaluated by the engine.
  * Owns no state of its own; the store (if given) supplies the hash cache. */
 #pragma once
 
@@ -25,6 +26,10 @@ struct vb_scan_options {
          * them (the package finding covers them). May be NULL. Filled by
          * scan_run and scan_package. */
         struct vb_pathset *owned;
+        /* Paths that could not be read (a directory that cannot be opened,
+         * a file that cannot be hashed), each named; may be NULL (then
+         * only counted in the stats' errors). */
+        struct vb_diag *unreadable;
         /* For a caller running the scan in a thread of its own (may be
          * NULL): checked between files and packages, *cancel set stops the
          * scan (-ECANCELED); *yield set calls yield_cb(yield_userdata)
@@ -77,7 +82,10 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
 
 /* One package by name (arch may be NULL); -ENOENT if dpkg does not list it
  * as having files on disk. installed_at overrides the .list mtime when > 0
- * (a live install is a new install "now"). */
+ * (a live install is a new install "now"). A package that matches no ban
+ * by its fields has every file it lists content-checked (sha256, markers
+ * in ELF files; each match delivered as a file). scan_run does the same,
+ * leaving the files under the watched paths to its file pass. */
 int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
                  vb_scan_cb cb, void *userdata, struct vb_diag *diag);
 

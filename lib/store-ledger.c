@@ -16,6 +16,29 @@ static bool streq_ptr(const char *a, const char *b) {
 
 /* Files. */
 
+/* Markers found: an integer while only markers 0..63 are (as always), else
+ * a blob of every word, little-endian, so no schema change is needed. */
+static bool marker_words_high(const struct vb_file_content *c) {
+        for (size_t w = 1; w < VB_MARKER_WORDS; w++)
+                if (c->marker_words[w])
+                        return true;
+        return false;
+}
+
+static void marker_words_read(sqlite3_stmt *st, int col, struct vb_file_content *c) {
+        const unsigned char *b;
+        size_t n;
+
+        if (sqlite3_column_type(st, col) != SQLITE_BLOB) {
+                c->marker_hits = column_u64(st, col);
+                return;
+        }
+        b = sqlite3_column_blob(st, col);
+        n = (size_t) sqlite3_column_bytes(st, col);
+        for (size_t i = 0; b && i < n && i < sizeof c->marker_words; i++)
+                c->marker_words[i / 8] |= (uint64_t) b[i] << (8 * (i % 8));
+}
+
 static bool file_row_matches(sqlite3_stmt *st, const struct vb_file_key *key, const char *markers_digest) {
         const char *sha = column_text(st, 6);
 
@@ -53,9 +76,9 @@ int store_file_lookup(struct vb_store *s, const char *path, const struct vb_file
         if (ret) {
                 *ret = (struct vb_file_content) {
                         .is_elf = sqlite3_column_int(st, 7) != 0,
-                        .marker_hits = column_u64(st, 8),
                         .size = key->size,
                 };
+                marker_words_read(st, 8, ret);
                 memcpy(ret->sha256, column_text(st, 6), sizeof(ret->sha256));
         }
         return 0;
@@ -85,6 +108,13 @@ int store_file_put(struct vb_store *s, const char *path, const struct vb_file_ke
                        c->sha256, (int) c->is_elf, c->marker_hits, markers_digest, now_sec());
         if (r < 0)
                 return r;
+        unsigned char blob[sizeof c->marker_words];
+        if (marker_words_high(c)) {
+                for (size_t i = 0; i < sizeof blob; i++)
+                        blob[i] = (unsigned char) (c->marker_words[i / 8] >> (8 * (i % 8)));
+                if (sqlite3_bind_blob(st, 9, blob, sizeof blob, SQLITE_STATIC) != SQLITE_OK)
+                        return -ENOMEM;
+        }
         r = store_step(s, st);
         return r < 0 ? r : 0;
 }

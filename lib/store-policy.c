@@ -158,6 +158,52 @@ static int compile_info(struct vb_store *s, const struct vb_policy *p, int64_t n
         return r < 0 ? r : 0;
 }
 
+/* The whole policy as text, kept to start with when the files break. */
+static int compile_last_good(struct vb_store *s, const struct vb_policy *p, int64_t now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = policy_serialize(p, &text);
+        if (r < 0)
+                return store_failf(s, r, "cannot write the policy as text");
+        r = store_prepare(s, STORE_STMT_POLICY_LAST_GOOD_PUT,
+                          "INSERT OR REPLACE INTO policy_last_good (id, digest, saved_at, text) VALUES (1, ?, ?, ?)",
+                          &st);
+        if (r < 0)
+                return r;
+        r = store_bind(s, st, "tit", p->digest, now, text);
+        if (r < 0)
+                return r;
+        r = store_step(s, st);
+        return r < 0 ? r : 0;
+}
+
+int store_policy_last_good(struct vb_store *s, struct vb_policy **ret, int64_t *ret_saved_at, struct vb_diag *diag) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        const char *text;
+        int r;
+
+        r = store_prepare(s, STORE_STMT_POLICY_LAST_GOOD_GET,
+                          "SELECT text, saved_at FROM policy_last_good WHERE id = 1", &st);
+        if (r < 0)
+                return r;
+        r = store_step(s, st);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        text = column_text(st, 0);
+        if (!text)
+                return -ENOENT;
+        if (ret_saved_at)
+                *ret_saved_at = sqlite3_column_int64(st, 1);
+        r = policy_deserialize(text, ret, diag);
+        if (r >= 0)
+                (*ret)->last_known_good = true;
+        return r;
+}
+
 int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t now) {
         size_t n_indicators = 0;
         int r;
@@ -176,6 +222,8 @@ int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t 
                 r = compile_ban(s, &p->bans[i], &n_indicators);
         if (r >= 0)
                 r = compile_info(s, p, now, n_indicators);
+        if (r >= 0)
+                r = compile_last_good(s, p, now);
         if (r >= 0)
                 r = store_commit(s);
         if (r < 0) {

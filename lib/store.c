@@ -157,6 +157,19 @@ static const char schema_v2[] =
         "CREATE INDEX actions_by_state ON actions (state);\n"
         "PRAGMA user_version = 2;\n";
 
+/* Schema v3: the last policy compiled successfully, whole, as text
+ * (policy_serialize()), so that vendorband can start with it when the
+ * policy files are broken. Written with every compile. */
+static const char schema_v3[] =
+        "CREATE TABLE policy_last_good (\n"
+        "        -- One row: the last policy loaded without an error, as libconfig text.\n"
+        "        id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+        "        digest TEXT NOT NULL,            -- of the files it was loaded from\n"
+        "        saved_at INTEGER NOT NULL,       -- unix seconds\n"
+        "        text TEXT NOT NULL\n"
+        ");\n"
+        "PRAGMA user_version = 3;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -167,6 +180,7 @@ struct store_migration {
 static const struct store_migration migrations[] = {
         { 1, schema_v1 },
         { 2, schema_v2 },
+        { 3, schema_v3 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");

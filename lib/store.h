@@ -14,7 +14,7 @@
 
 #define VB_STORE_FILE "vendorban.db"
 /* The schema version (PRAGMA user_version) this build creates and reads. */
-#define VB_STORE_SCHEMA_VERSION 2
+#define VB_STORE_SCHEMA_VERSION 3
 
 /* One connection with its prepared statements: use it from one thread at
  * a time (each thread that needs the database opens its own). */
@@ -66,6 +66,11 @@ struct vb_policy_info {
         size_t n_indicators;
 };
 int store_policy_info(struct vb_store *s, struct vb_policy_info *ret); /* -ENOENT if none */
+/* The last policy compiled successfully (each compile keeps it), read back
+ * for a start with broken policy files: -ENOENT if there never was one,
+ * -EINVAL (diag filled) if it cannot be read back. *ret_saved_at: when it
+ * was compiled (unix seconds). */
+int store_policy_last_good(struct vb_store *s, struct vb_policy **ret, int64_t *ret_saved_at, struct vb_diag *diag);
 /* Indexed lookups in the compiled policy: ban ids whose package indicator
  * (literal, or SQLite GLOB for patterns with *?[) matches name / whose
  * sha256 list has the hash; each (ban, pattern) once. cb returns <0 to

@@ -28,6 +28,16 @@ while [ "$#" -ge 2 ]; do
         echo "Installing $src to $dst"
 done
 
+# Before 0.2.0 the bans were copied into /etc/vendorban/bans.d; such a copy
+# now replaces the shipped ban of the same name and hides its updates.
+for old in "${DESTDIR:-}"/etc/vendorban/bans.d/*.conf; do
+        [ -f "$old" ] || continue
+        new="${DESTDIR:-}/usr/share/vendorban/bans.d/$(basename "$old")"
+        [ -f "$new" ] || continue
+        echo "NOTE: $old replaces the shipped $new and hides its updates: keep only your changes,"
+        echo "      as a drop-in in ${old}.d/local.conf (see vendorban-ban.conf(5)), then delete it."
+done
+
 if [ -z "${DESTDIR:-}" ] && [ "$(id -u)" -eq 0 ]; then
         if command -v systemd-tmpfiles >/dev/null 2>&1; then
                 systemd-tmpfiles --create vendorban.conf || echo "systemd-tmpfiles --create vendorban.conf failed" >&2

@@ -752,6 +752,28 @@ vb_daemon_alive_or_fail() {
         vb_daemon_alive || vb_fail "vendorband died: $1"
 }
 
+# vb_build_big_deb NAME VERSION MAINTAINER [DESCRIPTION-BYTES]: a real .deb
+# (built with dpkg-deb, which accepts it, as dpkg -i does) whose control has
+# 600 extra fields (X-Vb-Field-N) and a long Description (default 1 MiB;
+# APT 2.6 cannot parse one that long, dpkg can), shipping /usr/lib/NAME/NAME
+# (an ELF, a copy of /bin/true). Prints its path.
+vb_build_big_deb() {
+        local name=$1 version=$2 maint=$3 desc=${4:-1048576} d i
+        d=$(mktemp -d "$VB_TMP/bigdeb.XXXXXX")
+        mkdir -p "$d/pkg/DEBIAN" "$d/pkg/usr/lib/$name"
+        cp /bin/true "$d/pkg/usr/lib/$name/$name"
+        {
+                printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: %s\n' "$name" "$version" "$(vb_arch)" "$maint"
+                for i in $(seq 1 600); do printf 'X-Vb-Field-%d: value %d\n' "$i" "$i"; done
+                printf 'Description: a package with 600 extra fields and a long description\n'
+                head -c "$desc" /dev/zero | tr '\0' 'd' | fold -w 63 | sed 's/^/ /'
+                echo
+        } >"$d/pkg/DEBIAN/control"
+        dpkg-deb --root-owner-group -Zgzip --build "$d/pkg" "$d/${name}_${version}_$(vb_arch).deb" >"$d/build.log" 2>&1 ||
+                { cat "$d/build.log" >&2; vb_fail "dpkg-deb --build failed for $name"; }
+        printf '%s\n' "$d/${name}_${version}_$(vb_arch).deb"
+}
+
 # vb_wait_scan_done WHY N [SECONDS]: wait (default 30 s) until the journal
 # has N "Scan (WHY) done" entries: the daemon's scans run in its work
 # thread, after READY=1 (e.g. vb_wait_scan_done startup 1).

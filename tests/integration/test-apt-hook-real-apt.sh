@@ -6,7 +6,9 @@
 # mode `apt-get install ./kesl_*.deb` (alone, or beside hello) is refused by
 # the hook before dpkg runs: non-zero exit, our message in APT's output, no
 # kesl in the root's dpkg database and no /opt/kaspersky. `apt-get install
-# ./hello_*.deb` installs. In audit mode kesl installs, with the warning.
+# ./hello_*.deb` installs. A Kaspersky-maintained package with an innocent
+# name and 600 control fields is refused too. In audit
+# mode kesl installs, with the warning.
 # Nothing outside the root (and $VB_TMP) is touched: APT reads only the
 # root's configuration, and the journal is a private one.
 . "$(dirname "$0")/lib.sh"
@@ -105,6 +107,16 @@ assert_no_kesl
 apt_get remove hello
 [ "$VB_RC" -eq 0 ] || { vb_show_last; vb_fail "apt-get remove hello failed"; }
 [ ! -e "$root/usr/bin/hello" ] || vb_fail "hello not removed"
+
+vb_step "enforce: an innocent name by AO Kaspersky Lab with 600 control fields is refused"
+# (APT itself refuses a 1 MiB Description: "Unable to parse package file")
+big_deb=$(vb_build_big_deb acme-tools 2.0 'AO Kaspersky Lab <support@kaspersky.com>' 4096)
+cp "$big_deb" "$VB_TMP/"
+apt_get install "./$(basename "$big_deb")"
+[ "$VB_RC" -ne 0 ] || { vb_show_last; vb_fail "apt-get installed a Kaspersky package with oversized control data"; }
+grep -q "^vendorban: refusing to install acme-tools " "$VB_OUT" || { vb_show_last; vb_fail "no refusal for acme-tools"; }
+[ -z "$(status acme-tools)" ] || vb_fail "acme-tools is in the root's dpkg database: $(status acme-tools)"
+[ ! -e "$root/usr/lib/acme-tools" ] || vb_fail "acme-tools' files landed"
 
 vb_step "audit: apt-get install ./kesl warns and installs"
 vb_set_mode "$root" audit

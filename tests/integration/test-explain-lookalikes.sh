@@ -1,8 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # `vendorbanctl explain` with the shipped policy tells Kaspersky's packages
-# and files from look-alikes: kesl, kesl-gui, klnagent64 and kics4net-foo are
-# blocked (exit 1), kas, klavaro and kleopatra are allowed (exit 0); text
+# and files from look-alikes: kesl, kesl-gui, klnagent64, kics4net-foo and
+# the legacy and server products are blocked (exit 1), KasperskyOS's SDK is
+# flagged (kaspersky-arguable), and every real Debian package whose name or
+# files resemble Kaspersky's (apt-cache pkgnames, Debian 12: kas, kea*,
+# klavaro, kleopatra, kicad, kscreen, ksmbd-tools, tinyproxy...) is allowed
+# (exit 0); text
 # files of other software that merely mention Kaspersky (amavisd's scanner
 # config, rspamd's Kaspersky scanner modules, a lynis test) are allowed, an
 # ELF under /opt/kaspersky is blocked.
@@ -29,7 +33,7 @@ explain_expect() {
         fi
 }
 
-for pkg in kesl kesl-gui klnagent64 kics4net-foo; do
+for pkg in kesl kesl-gui klnagent64 kics4net-foo kav4proxy kav4samba kav4lms ksc64 kaspersky-scan-engine; do
         vb_step "package $pkg: blocked"
         explain_expect "$pkg" block
 done
@@ -37,10 +41,23 @@ vb_step "kesl: the indicator that matched is the package name"
 vb_run "$VB_CTL" --root "$root" --json explain kesl
 vb_jq_assert "$VB_OUT" 'any(.indicators[]; .value == "kesl")' "kesl: no indicator with value kesl"
 
-for pkg in kas klavaro kleopatra; do
+# Every Debian 12 package whose name resembles a Kaspersky product's.
+lookalikes=(kas kasumi katarakt kate katex kati katomic
+        kea kea-admin kea-common kea-ctrl-agent kea-dev kea-dhcp-ddns-server kea-dhcp4-server
+        kea-dhcp6-server kea-doc kfind kfloppy kfourinline kicad kicad-demos kicad-libraries kickoff kickpass
+        klatexformula klaus klavaro klayout kleborate kleborate-examples kleopatra klettres klettres-data
+        klibc-utils klick klickety klines klog kluppe klustakwik klystrack
+        kscreen kscreenlocker-dev ksmbd-tools ksmtuned ksnakeduel ksnip
+        kwalify kwalletmanager kwartz-client kwave kwin-common kwrite kwstyle
+        tinycdb tinydns tinyproxy tinysshd)
+for pkg in "${lookalikes[@]}"; do
         vb_step "package $pkg (look-alike name): allowed"
         explain_expect "$pkg" allow
 done
+
+vb_step "package kasperskyos-community-edition (Kaspersky-made, coverage arguable): flagged, not blocked"
+vb_run "$VB_CTL" --root "$root" --json explain kasperskyos-community-edition
+vb_jq_assert "$VB_OUT" '.verdict == "flag" and .ban == "kaspersky-arguable"' "the KasperskyOS SDK is not flagged as arguable"
 
 vb_step "plain-text explain of kesl: exit 1 and names the ban"
 vb_run "$VB_CTL" --root "$root" explain kesl
@@ -98,6 +115,21 @@ for f in /etc/amavis/conf.d/15-av_scanners \
         vb_step "file $f (mentions Kaspersky, not Kaspersky's): allowed"
         explain_expect "$f" allow
 done
+
+for f in /etc/kea/kea-dhcp4.conf /usr/sbin/kea-dhcp4 /etc/init.d/kea-dhcp4-server /usr/lib/klibc/bin/sh \
+        /usr/share/kicad/template/kicad.pro /usr/lib/python3/dist-packages/kas/kas.py /usr/share/tinyproxy/default.html \
+        /usr/sbin/ksmbd.mountd /usr/bin/klavaro; do
+        vb_step "file $f (a Debian look-alike path, absent here): allowed"
+        explain_expect "$f" allow
+done
+for f in /etc/kaspersky/license.key /opt/kav/5.5/kav4unix/bin/kavscanner /etc/init.d/kesl \
+        /etc/init.d/kav4fs-supervisor /etc/ksc-web-console-setup.json; do
+        vb_step "file $f (a Kaspersky product's path): blocked"
+        explain_expect "$f" block
+done
+vb_step "file /usr/share/tinycheck/server/backend/main.py (Kaspersky's open-source TinyCheck): flagged"
+vb_run "$VB_CTL" --root "$root" --json explain /usr/share/tinycheck/server/backend/main.py
+vb_jq_assert "$VB_OUT" '.verdict == "flag" and .ban == "kaspersky-arguable"' "TinyCheck is not flagged as arguable"
 
 vb_step "an ELF under /opt/kaspersky in the root: blocked"
 mkdir -p "$root/opt/kaspersky/kesl/bin"

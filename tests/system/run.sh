@@ -8,12 +8,14 @@
 # enforce mode, tries to install a fake Kaspersky package with APT (refused
 # by the hook) and with dpkg (neutralised: quarantined, masked, stopped,
 # logged), installs a benign package (left alone), reloads a broken policy
-# (the old one stays), stops the service and purges the package. Every
+# (systemctl reload fails and says why; the old policy stays), restarts
+# with it (the last-known-good policy is enforced), stops the service and
+# purges the package. Every
 # command is printed with its output, as a transcript.
 #
 # Usage: tests/system/run.sh [WORKDIR]     (default: build/system-test)
 # Environment: VB_SYSTEST_DEB=FILE uses that vendorban .deb instead of
-# building one; VB_DEBIAN_MIRROR overrides http://deb.debian.org/debian;
+# building one (the vendorban-bans .deb is then looked for beside it); VB_DEBIAN_MIRROR overrides http://deb.debian.org/debian;
 # VB_SYSTEST_KEEP=1 keeps the root file system afterwards.
 # Exit status: 0 passed, 1 failed, 77 skipped (not root, or no Debian mirror
 # reachable). The root file system is cached as a tarball under
@@ -127,12 +129,15 @@ else
         fi
         DEB=$(ls "$W"/src/vendorban_*_"$(dpkg --print-architecture)".deb)
 fi
-ok "package built: $(basename "$DEB"), $(stat -c %s "$DEB") bytes"
+BANS_DEB=$(ls "$(dirname "$DEB")"/vendorban-bans_*_all.deb 2>/dev/null | tail -n 1)
+[ -f "$BANS_DEB" ] || { bad "no vendorban-bans_*_all.deb beside $DEB"; exit 1; }
+ok "package built: $(basename "$DEB"), $(stat -c %s "$DEB") bytes; $(basename "$BANS_DEB")"
 dpkg-deb --info "$DEB" | sed -n 's/^ \(Depends\|Installed-Size\):/    \1:/p'
 
 # 2. The root file system, with the package's dependencies already in it
 #    (the booted system has no network).
-deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/([^)]*)//g; s/|.*//; s/[[:space:]]//g' | grep . | sort -u | paste -sd, -)
+deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/([^)]*)//g; s/|.*//; s/[[:space:]]//g' | grep . |
+        grep -vx vendorban-bans | sort -u | paste -sd, -)
 if ! rootfs_make "$deps"; then
         if ! mirror_reachable; then
                 loud "SKIP: no Debian mirror reachable at $MIRROR: debootstrap cannot run, so the system test cannot. Set VB_DEBIAN_MIRROR to a reachable one."
@@ -147,8 +152,9 @@ ok "root file system: Debian $SUITE minbase with systemd, dbus, apt and $deps"
 mkdir -p "$W/debs" "$R/root/debs"
 fixture_kesl "$W/debs" "$R/bin/sleep"
 fixture_benign "$W/debs"
-cp "$DEB" "$W/debs/kesl_12.1.0.1297_all.deb" "$W/debs/acme-tool_1.0_all.deb" "$R/root/debs/"
+cp "$DEB" "$BANS_DEB" "$W/debs/kesl_12.1.0.1297_all.deb" "$W/debs/acme-tool_1.0_all.deb" "$R/root/debs/"
 debname=$(basename "$DEB")
+bansname=$(basename "$BANS_DEB")
 
 # 4. Boot.
 say "unshare --fork --pid --mount --cgroup --uts --ipc --net, pivot_root into $R, /lib/systemd/systemd --system"
@@ -163,11 +169,13 @@ fi
 
 say "transcript: what an administrator types"
 # Install: APT installs, enables and starts the service.
-if ! vm "cd /root/debs && apt-get install -y ./$debname"; then
-        bad "apt-get install ./$debname"
+if ! vm "cd /root/debs && apt-get install -y ./$debname ./$bansname"; then
+        bad "apt-get install ./$debname ./$bansname"
         exit 1
 fi
-ok "apt-get install ./$debname"
+ok "apt-get install ./$debname ./$bansname"
+check "the ban data is package data in /usr/share, no ban in /etc" \
+        "ls /usr/share/vendorban/bans.d/kaspersky.conf && ! ls /etc/vendorban/bans.d/*.conf 2>/dev/null"
 check "the service is enabled" "systemctl is-enabled vendorband"
 check "systemctl enable --now vendorband" "systemctl enable --now vendorband"
 check "the service is active (READY=1 received)" "systemctl is-active vendorband"
@@ -262,21 +270,31 @@ check "vendorbanctl explain acme-tool: allow" "vendorbanctl explain acme-tool"
 check_no_out "no journal entry about acme-tool" "journalctl -q --no-pager -u vendorband VENDORBAN_PACKAGE=acme-tool" '.'
 check_no_out "nothing of acme-tool in the quarantine" "vendorbanctl quarantine list" 'acme'
 
-# A broken policy: the reload keeps the previous one, and says so.
-check "break the policy" "printf 'ban = { id = \"broken\";\\n' > /etc/vendorban/bans.d/zz-broken.conf"
+# A broken policy: "systemctl reload" fails and says why (ExecReload=
+# checks first); a SIGHUP anyway keeps the previous policy, and says so.
+check "break the policy" "mkdir -p /etc/vendorban/bans.d && printf 'ban = { id = \"broken\";\\n' > /etc/vendorban/bans.d/zz-broken.conf"
 check_fails "vendorbanctl policy check reports it" "vendorbanctl policy check"
-check "systemctl reload vendorband" "systemctl reload vendorband"
-wait_until 20 "systemctl show -p StatusText --value vendorband | grep -q 'keeping the previous policy'" || true
+check_fails "systemctl reload vendorband fails on the broken policy" "systemctl reload vendorband"
+check_out "systemctl status shows why" "systemctl status --no-pager -n 20 vendorband" 'zz-broken.conf:[0-9]+'
 check "the service is still active" "systemctl is-active vendorband"
+check "a SIGHUP all the same (systemctl kill -s HUP)" "systemctl kill -s HUP --kill-who=main vendorband"
+wait_until 20 "systemctl show -p StatusText --value vendorband | grep -q 'keeping the previous policy'" || true
 check_out "systemctl status says the previous policy is kept" "systemctl status --no-pager vendorband" \
         'keeping the previous policy'
 check_out "the journal says why" "journalctl --no-pager -u vendorband -p warning -n 5" 'zz-broken.conf'
+# A restart (or a reboot) with the broken policy: the last-known-good one.
+check "systemctl restart vendorband with the broken policy" "systemctl restart vendorband"
+check "it is active" "systemctl is-active vendorband"
+check_out "its status text says LAST-KNOWN-GOOD" "systemctl show -p StatusText --value vendorband" 'LAST-KNOWN-GOOD'
+check_out "vendorbanctl status: policy source last-known-good" "vendorbanctl --json status" \
+        '"source": *"last-known-good"'
 check "repair the policy and reload" "rm /etc/vendorban/bans.d/zz-broken.conf && systemctl reload vendorband"
-if wait_until 20 "systemctl show -p StatusText --value vendorband | grep -q 'enforce mode'"; then
+if wait_until 20 "systemctl show -p StatusText --value vendorband | grep -q '^enforce mode'"; then
         ok "the repaired policy is in force"
 else
         bad "the status text never returned to normal after the repair"
 fi
+check_out "vendorbanctl status: policy source files" "vendorbanctl --json status" '"source": *"files"'
 
 # Stop cleanly.
 check "systemctl stop vendorband" "systemctl stop vendorband"

@@ -36,8 +36,15 @@ static void expect_error(const char *s, size_t len, unsigned line, const char *w
         ck_assert_msg(k == -EINVAL, "expected -EINVAL, got %d for input \"%.80s\"", k, s);
         ck_assert_msg(err.line == line, "expected line %u, got %u (%s)", line, err.line, err.message);
         ck_assert_msg(strstr(err.message, what), "message \"%s\" lacks \"%s\"", err.message, what);
-        ck_assert_ptr_null(r.pkgs);
-        ck_assert_ptr_null(r.text);
+        /* past the configuration a bad line is counted, and the request
+         * (every other line, and the bad one if it gave a name) kept */
+        if (r.n_bad == 0) {
+                ck_assert_ptr_null(r.pkgs);
+                ck_assert_ptr_null(r.text);
+        }
+        for (size_t i = 0; i < r.n_pkgs; i++)
+                ck_assert(r.pkgs[i].action != APTHOOK_BAD || (r.pkgs[i].name && !r.pkgs[i].file));
+        apthook_request_clear(&r);
 }
 
 static void expect_error_str(const char *s, unsigned line, const char *what) {
@@ -238,6 +245,40 @@ START_TEST(test_apthook_nul_byte) {
 }
 END_TEST
 
+/* A bad package line (APT's **ERROR**, a NUL byte, a cut) hides nothing:
+ * it is kept by name, and the lines after it are read. */
+START_TEST(test_apthook_bad_line_hides_nothing) {
+        static const char s[] = HEAD "kesl - - none < 12.1 amd64 none **ERROR**\n"
+                                     "hello - - none < 1.0 all none /tmp/h.deb\n"
+                                     "klnagent64 - - none < 15 amd64 none /tmp/k\0.deb\n"
+                                     "junk\n"
+                                     "kav4fs - - none < 8 amd64 none /var/cache/apt/archives/kav4";
+        struct apthook_request r = {};
+        struct apthook_error err;
+
+        ck_assert_int_eq(apthook_parse(s, sizeof s - 1, &r, &err), -EINVAL);
+        ck_assert_uint_eq(err.line, 9);
+        ck_assert(strstr(err.message, "**ERROR**"));
+        ck_assert_uint_eq(r.n_bad, 4);
+        ck_assert_uint_eq(r.n_pkgs, 5);
+        ck_assert_int_eq(r.pkgs[0].action, APTHOOK_BAD);
+        ck_assert_str_eq(r.pkgs[0].name, "kesl");
+        ck_assert_str_eq(r.pkgs[0].new_version, "12.1");
+        ck_assert_ptr_null(r.pkgs[0].file);
+        ck_assert_int_eq(r.pkgs[1].action, APTHOOK_UNPACK);
+        ck_assert_str_eq(r.pkgs[1].name, "hello");
+        ck_assert_int_eq(r.pkgs[2].action, APTHOOK_BAD);
+        ck_assert_str_eq(r.pkgs[2].name, "klnagent64");
+        ck_assert_ptr_null(r.pkgs[2].file);
+        ck_assert_int_eq(r.pkgs[3].action, APTHOOK_BAD);
+        ck_assert_str_eq(r.pkgs[3].name, "junk");
+        ck_assert_int_eq(r.pkgs[4].action, APTHOOK_BAD);
+        ck_assert_str_eq(r.pkgs[4].name, "kav4fs");
+        ck_assert_uint_eq(r.pkgs[4].line, 13);
+        apthook_request_clear(&r);
+}
+END_TEST
+
 START_TEST(test_apthook_long_lines) {
         size_t n = strlen("VERSION 3\nKey=") + APTHOOK_LINE_MAX + 2;
         char *s = malloc(n + 1);
@@ -298,6 +339,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_apthook_garbage);
         tcase_add_test(tc, test_apthook_truncated);
         tcase_add_test(tc, test_apthook_nul_byte);
+        tcase_add_test(tc, test_apthook_bad_line_hides_nothing);
         tcase_add_test(tc, test_apthook_long_lines);
         tcase_add_test(tc, test_apthook_input_too_large);
         tcase_add_test(tc, test_apthook_error_quotes_sanitized);

@@ -175,26 +175,27 @@ END_TEST
 struct bad_case {
         const char *text;
         unsigned line;
+        size_t kept;            /* stanzas (or list lines) still returned */
 };
 
 static const struct bad_case bad_cases[] = {
-        { "Package: a\nthis is not a field\n", 2 },
-        { " continuation\nPackage: a\n", 1 },
-        { "Package: a\n\n\tcontinuation first\n", 3 },
-        { "Package: a\n: no name\n", 2 },
-        { "Package: a\nBad Name: x\n", 2 },
-        { "Package: a\nVersion: 1\nversion: 2\n", 3 },
-        { "Package: a\nPackage: b\n", 2 },
-        { "Version: 1\nArchitecture: all\n\nPackage: b\n", 1 },
-        { "Package: a\n\nPackage:\n", 3 },
-        { "Package: a\nStatus: install ok\n", 2 },
-        { "Package: a\nStatus: install ok installed extra\n", 2 },
-        { "Package: a\nStatus: install fine installed\n", 2 },
-        { "Package: a\nStatus: want ok installed\n", 2 },
-        { "Package: a\nStatus: install ok done\n", 2 },
-        { "Package: a\nStatus:\n", 2 },
-        { "Package: a\nVersion: 1", 2 },
-        { "Package: a\n\nPackage: b\nVersion: 1\nDescr", 5 },
+        { "Package: a\nthis is not a field\n", 2, 1 },
+        { " continuation\nPackage: a\n", 1, 1 },
+        { "Package: a\n\n\tcontinuation first\n", 3, 1 },
+        { "Package: a\n: no name\n", 2, 1 },
+        { "Package: a\nBad Name: x\n", 2, 1 },
+        { "Package: a\nVersion: 1\nversion: 2\n", 3, 1 },
+        { "Package: a\nPackage: b\n", 2, 1 },
+        { "Version: 1\nArchitecture: all\n\nPackage: b\n", 1, 1 },
+        { "Package: a\n\nPackage:\n", 3, 1 },
+        { "Package: a\nStatus: install ok\n", 2, 1 },
+        { "Package: a\nStatus: install ok installed extra\n", 2, 1 },
+        { "Package: a\nStatus: install fine installed\n", 2, 1 },
+        { "Package: a\nStatus: want ok installed\n", 2, 1 },
+        { "Package: a\nStatus: install ok done\n", 2, 1 },
+        { "Package: a\nStatus:\n", 2, 1 },
+        { "Package: a\nVersion: 1", 2, 1 },
+        { "Package: a\n\nPackage: b\nVersion: 1\nDescr", 5, 2 },
 };
 
 START_TEST(test_dpkg_bad_input_line) {
@@ -207,13 +208,15 @@ START_TEST(test_dpkg_bad_input_line) {
         ck_assert_str_eq(diag.items[0].file, "status");
         ck_assert_msg(diag.items[0].line == c->line, "case %d: line %u, expected %u (%s)", _i,
                       diag.items[0].line, c->line, diag.items[0].message);
-        ck_assert_uint_eq(db.n, 0);
-        ck_assert_ptr_null(db.pkgs);
+        /* one bad record hides nothing else; named ones are kept */
+        ck_assert_msg(db.n == c->kept, "case %d: %zu stanzas kept, expected %zu", _i, db.n, c->kept);
+        db_clear(&db);
 }
 END_TEST
 
-START_TEST(test_dpkg_too_many_fields) {
-        char *text = malloc(700 * 16), *p = text;
+/* dpkg accepts any number of fields: so do we (600 blinded every scan). */
+START_TEST(test_dpkg_600_fields_accepted) {
+        char *text = malloc(700 * 24), *p = text;
         struct vb_dpkg_db db = {};
         struct vb_diag diag = {};
 
@@ -221,10 +224,38 @@ START_TEST(test_dpkg_too_many_fields) {
         p += sprintf(p, "Package: a\n");
         for (int i = 0; i < 600; i++)
                 p += sprintf(p, "X-F%d: v\n", i);
-        ck_assert_int_eq(parse_str(text, &db, &diag), -EINVAL);
-        ck_assert_uint_eq(diag.n, 1);
-        ck_assert_uint_eq(diag.items[0].line, 513);
+        p += sprintf(p, "Maintainer: Kaspersky Lab <support@kaspersky.com>\n");
+        ck_assert_int_eq(parse_str(text, &db, &diag), 0);
+        ck_assert_uint_eq(diag.n, 0);
+        ck_assert_uint_eq(db.n, 1);
+        ck_assert(!db.pkgs[0].damaged);
+        ck_assert_str_eq(db.pkgs[0].maintainer, "Kaspersky Lab <support@kaspersky.com>");
+        db_clear(&db);
         free(text);
+}
+END_TEST
+
+/* A damaged stanza is reported, kept with its good fields, marked. */
+START_TEST(test_dpkg_damaged_stanza_keeps_its_name) {
+        struct vb_dpkg_db db = {};
+        struct vb_diag diag = {};
+
+        ck_assert_int_eq(parse_str("Package: libc6\nStatus: install ok installed\n\n"
+                                   "Package: kesl\nthis line is broken\nMaintainer: K <a@kaspersky.com>\n"
+                                   "Version: 1\nVersion: 2\n\n"
+                                   "Package: zlib1g\nStatus: install ok installed\n", &db, &diag), -EINVAL);
+        ck_assert_uint_eq(diag.n, 1);
+        ck_assert_uint_eq(diag.items[0].line, 5);
+        ck_assert_uint_eq(db.n, 3);
+        const struct vb_dpkg_package *k = find(&db, "kesl", NULL);
+        ck_assert_ptr_nonnull(k);
+        ck_assert(k->damaged);
+        ck_assert_str_eq(k->maintainer, "K <a@kaspersky.com>");
+        ck_assert_str_eq(k->version, "1");
+        ck_assert(dpkg_package_has_files(k));   /* status unknown: judged as present */
+        ck_assert(!find(&db, "libc6", NULL)->damaged);
+        ck_assert(!find(&db, "zlib1g", NULL)->damaged);
+        db_clear(&db);
 }
 END_TEST
 
@@ -236,7 +267,11 @@ START_TEST(test_dpkg_truncated_last_line) {
                                    &db, &diag), -EINVAL);
         ck_assert_uint_eq(diag.items[0].line, 5);
         ck_assert_ptr_nonnull(strstr(diag.items[0].message, "truncated"));
-        ck_assert_uint_eq(db.n, 0);
+        ck_assert_uint_eq(db.n, 2);
+        ck_assert(!db.pkgs[0].damaged);
+        ck_assert(db.pkgs[1].damaged);
+        ck_assert_ptr_null(db.pkgs[1].status);
+        db_clear(&db);
 }
 END_TEST
 
@@ -247,18 +282,25 @@ START_TEST(test_dpkg_nul_byte) {
 
         ck_assert_int_eq(dpkg_parse_buffer(text, sizeof text - 1, "status", &db, &diag), -EINVAL);
         ck_assert_uint_eq(diag.items[0].line, 2);
-        ck_assert_uint_eq(db.n, 0);
+        ck_assert_uint_eq(db.n, 1);
+        ck_assert(db.pkgs[0].damaged);
+        ck_assert_ptr_null(db.pkgs[0].version);
+        db_clear(&db);
 }
 END_TEST
 
-START_TEST(test_dpkg_error_appends_nothing) {
+START_TEST(test_dpkg_error_keeps_the_other_stanzas) {
         struct vb_dpkg_db db = {};
         struct vb_diag diag = {};
 
         ck_assert_int_eq(parse_str("Package: a\n", &db, &diag), 0);
         ck_assert_int_eq(parse_str("Package: b\n\nPackage: c\nbroken\n", &db, &diag), -EINVAL);
-        ck_assert_uint_eq(db.n, 1);
+        ck_assert_uint_eq(db.n, 3);
         ck_assert_str_eq(db.pkgs[0].name, "a");
+        ck_assert_str_eq(db.pkgs[1].name, "b");
+        ck_assert(!db.pkgs[1].damaged);
+        ck_assert_str_eq(db.pkgs[2].name, "c");
+        ck_assert(db.pkgs[2].damaged);
         db_clear(&db);
 }
 END_TEST
@@ -421,10 +463,17 @@ START_TEST(test_dpkg_db_read_requires_status) {
         struct vb_dpkg_db *db = NULL;
         struct vb_diag diag = {};
 
-        write_file(dir, "status", "Package: a\nStatus: install ok installed\n\nPackage: b\nVersion: 1\n");
-        ck_assert_int_eq(dpkg_db_read(dir, &db, &diag), -EINVAL);
-        ck_assert_ptr_null(db);
+        write_file(dir, "status", "Package: a\nStatus: install ok installed\n\nPackage: b\nVersion: 1\n\n"
+                                  "Package: c\nStatus: install ok installed\n");
+        /* reported, and b is still judged (by name) with the rest */
+        ck_assert_int_eq(dpkg_db_read(dir, &db, &diag), 0);
+        ck_assert_ptr_nonnull(db);
+        ck_assert_uint_eq(diag.n, 1);
         ck_assert_uint_eq(diag.items[0].line, 4);
+        ck_assert_uint_eq(db->n, 3);
+        ck_assert(db->pkgs[1].damaged);
+        ck_assert(dpkg_package_has_files(&db->pkgs[1]));
+        dpkg_db_free(db);
         tmpdir_remove(dir);
 }
 END_TEST
@@ -435,7 +484,8 @@ START_TEST(test_dpkg_db_read_skips_a_bad_update_and_keeps_the_rest) {
         struct vb_diag diag = {};
 
         write_file(dir, "status", status_text);
-        write_file(dir, "updates/0001", "Package: kesl\nStatus: install ok installed\nVersion: 1\nVersion: 2\n");
+        write_file(dir, "updates/0001", "Package: kesl\nStatus: install ok installed\nVersion: 1\nVersion: 2\n\n"
+                                        "Package: kav4fs\nStatus: install ok installed\n");
         write_file(dir, "updates/0002", "Package: klnagent64\nStatus: install ok unpacked\nVersion: 15\n");
         /* The bad journal entry is reported and skipped; the rest counts. */
         ck_assert_int_eq(dpkg_db_read(dir, &db, &diag), 0);
@@ -443,10 +493,14 @@ START_TEST(test_dpkg_db_read_skips_a_bad_update_and_keeps_the_rest) {
         ck_assert_uint_eq(diag.n, 1);
         ck_assert_uint_eq(diag.items[0].line, 4);
         ck_assert_ptr_nonnull(strstr(diag.items[0].file, "updates/0001"));
-        bool found = false;
-        for (size_t i = 0; i < db->n; i++)
+        bool found = false, kesl = false, kav4fs = false;
+        for (size_t i = 0; i < db->n; i++) {
                 found = found || strcmp(db->pkgs[i].name, "klnagent64") == 0;
-        ck_assert(found);
+                kesl = kesl || (strcmp(db->pkgs[i].name, "kesl") == 0 && db->pkgs[i].damaged &&
+                                strcmp(db->pkgs[i].version, "1") == 0);
+                kav4fs = kav4fs || strcmp(db->pkgs[i].name, "kav4fs") == 0;
+        }
+        ck_assert(found && kesl && kav4fs);
         ck_assert_uint_gt(db->n, 1);
         dpkg_db_free(db);
         tmpdir_remove(dir);
@@ -500,9 +554,9 @@ END_TEST
 
 START_TEST(test_dpkg_list_read_errors) {
         static const struct bad_case cases[] = {
-                { "/.\n/usr\nusr/bin\n", 3 },
-                { "/usr\n\n/bin\n", 2 },
-                { "/usr\n/usr/bin", 2 },
+                { "/.\n/usr\nusr/bin\n/usr/sbin\n", 3, 2 },
+                { "/usr\n\n/bin\n", 2, 2 },
+                { "/usr\n/usr/bin", 2, 1 },
         };
         char *dir = tmpdir_make();
 
@@ -515,8 +569,27 @@ START_TEST(test_dpkg_list_read_errors) {
                 ck_assert_uint_eq(diag.n, 1);
                 ck_assert_uint_eq(diag.items[0].line, cases[i].line);
                 ck_assert_ptr_nonnull(strstr(diag.items[0].file, "info/bad.list"));
-                ck_assert_uint_eq(files.n, 0);
+                /* the bad line is skipped, the others still count */
+                ck_assert_uint_eq(files.n, cases[i].kept);
+                strv_clear(&files);
         }
+
+        /* a NUL byte spoils its line only */
+        static const char nul[] = "/usr\n/a\0b\n/usr/lib/x\n";
+        struct vb_strv files = {};
+        struct vb_diag diag = {};
+        char *path;
+        ck_assert(asprintf(&path, "%s/info/nul.list", dir) > 0);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(nul, 1, sizeof nul - 1, f), sizeof nul - 1);
+        ck_assert_int_eq(fclose(f), 0);
+        free(path);
+        ck_assert_int_eq(dpkg_list_read(dir, "nul", NULL, &files, NULL, &diag), -EINVAL);
+        ck_assert_uint_eq(diag.items[0].line, 2);
+        ck_assert_uint_eq(files.n, 2);
+        ck_assert_str_eq(files.v[1], "/usr/lib/x");
+        strv_clear(&files);
         tmpdir_remove(dir);
 }
 END_TEST
@@ -551,10 +624,11 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_dpkg_long_lines);
         tcase_add_test(tc, test_dpkg_control_without_status);
         tcase_add_loop_test(tc, test_dpkg_bad_input_line, 0, ELEMENTSOF(bad_cases));
-        tcase_add_test(tc, test_dpkg_too_many_fields);
+        tcase_add_test(tc, test_dpkg_600_fields_accepted);
+        tcase_add_test(tc, test_dpkg_damaged_stanza_keeps_its_name);
         tcase_add_test(tc, test_dpkg_truncated_last_line);
         tcase_add_test(tc, test_dpkg_nul_byte);
-        tcase_add_test(tc, test_dpkg_error_appends_nothing);
+        tcase_add_test(tc, test_dpkg_error_keeps_the_other_stanzas);
         tcase_add_test(tc, test_dpkg_empty_and_blank_input);
         tcase_add_test(tc, test_dpkg_many_packages);
         tcase_add_test(tc, test_dpkg_has_files);

@@ -179,27 +179,44 @@ START_TEST(test_filescan_multiple_markers_bits) {
 }
 END_TEST
 
-START_TEST(test_filescan_64_markers) {
-        char names[65][16];
-        const char *markers[65];
+/* 500 markers in one pass, as many as a large policy has; one more than
+ * VB_MARKERS_MAX is refused. A marker straddles the read boundary. */
+START_TEST(test_filescan_500_markers) {
+        static char names[VB_MARKERS_MAX + 1][16];
+        static const char *markers[VB_MARKERS_MAX + 1];
+        static const int found[] = { 0, 63, 64, 250, 498, 499 };
+        uint64_t want[VB_MARKER_WORDS] = {};
+        size_t len = 2 * VB_FILESCAN_BUFSIZE;
         struct vb_filescan *s;
-        struct vb_file_content c;
-        unsigned char *b = elf_buf(8192);
+        struct vb_file_content c, cb;
+        unsigned char *b = elf_buf(len);
+        char *dir = tmpdir_make();
+        int fd;
 
-        for (int i = 0; i < 65; i++) {
-                snprintf(names[i], sizeof names[i], "<mark-%02d>", i);
+        for (int i = 0; i <= VB_MARKERS_MAX; i++) {
+                snprintf(names[i], sizeof names[i], "<mark-%04d>", i);
                 markers[i] = names[i];
         }
-        ck_assert_int_eq(filescan_new(markers, 65, &s), -EINVAL);
-        s = scanner(markers, 64);
-        memcpy(b + 500, names[63], strlen(names[63]));
-        memcpy(b + 600, names[0], strlen(names[0]));
-        memcpy(b + 700, names[31], strlen(names[31]));
-        memcpy(b + 800, names[32], strlen(names[32]));
-        ck_assert_int_eq(filescan_buffer(s, b, 8192, &c), 0);
-        ck_assert_uint_eq(c.marker_hits, (UINT64_C(1) << 63) | 1 | (UINT64_C(1) << 31) | (UINT64_C(1) << 32));
+        ck_assert_int_eq(filescan_new(markers, VB_MARKERS_MAX + 1, &s), -EINVAL);
+        s = scanner(markers, 500);
+        for (size_t k = 0; k < ELEMENTSOF(found); k++) {
+                int i = found[k];
+                size_t at = k == 3 ? VB_FILESCAN_BUFSIZE - 5 : 1000 + 100 * k;
+
+                memcpy(b + at, names[i], strlen(names[i]));
+                want[i / 64] |= UINT64_C(1) << (i % 64);
+        }
+        memcpy(b + 5000, names[600], strlen(names[600]));       /* not one of the 500 */
+        fd = file_with(dir, "elf", b, len);
+        ck_assert_int_eq(filescan_fd(s, fd, &c), 0);
+        ck_assert_mem_eq(c.marker_words, want, sizeof want);
+        ck_assert_uint_eq(c.marker_hits, want[0]);
+        ck_assert_int_eq(filescan_buffer(s, b, len, &cb), 0);
+        ck_assert_mem_eq(cb.marker_words, want, sizeof want);
+        close(fd);
         filescan_free(s);
         free(b);
+        tmpdir_remove(dir);
 }
 END_TEST
 
@@ -302,7 +319,7 @@ Suite *test_suite(void) {
         /* starts 1..15 bytes before the boundary: spans it; 0 and 16: do not */
         tcase_add_loop_test(tc, test_filescan_marker_across_chunk_boundary, 0, 17);
         tcase_add_test(tc, test_filescan_multiple_markers_bits);
-        tcase_add_test(tc, test_filescan_64_markers);
+        tcase_add_test(tc, test_filescan_500_markers);
         tcase_add_test(tc, test_filescan_bad_markers);
         tcase_add_test(tc, test_filescan_reuse_gives_same_answers);
         tcase_add_test(tc, test_filescan_reads_from_current_offset);

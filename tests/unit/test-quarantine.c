@@ -712,12 +712,12 @@ START_TEST(test_quarantine_ledger_migrates_from_v1) {
         store_free(store);
         store = NULL;
         ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
-        ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE quarantine; DROP TABLE actions; PRAGMA user_version = 1;", NULL, NULL, NULL),
+        ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE quarantine; DROP TABLE actions; DROP TABLE policy_last_good; PRAGMA user_version = 1;", NULL, NULL, NULL),
                          SQLITE_OK);
         sqlite3_close(db);
 
         ck_assert_int_eq(store_open(dbpath, false, &store), 0);
-        ck_assert_int_eq(store_schema_version(store), 2);
+        ck_assert_int_eq(store_schema_version(store), VB_STORE_SCHEMA_VERSION);
         ck_assert_int_eq(quarantine_foreach(store, NULL, NULL), 0);
         ck_assert_int_eq(quarantine_get(store, 1, NULL, NULL), -ENOENT);
         ck_assert_int_eq(store_quarantine_set_state(store, 1, "failed", NULL, 0), -ENOENT);

@@ -706,6 +706,29 @@ START_TEST(test_store_busy_when_another_connection_writes) {
 }
 END_TEST
 
+START_TEST(test_store_policy_last_good_read_back) {
+        struct vb_store *s = open_rw();
+        struct vb_policy *p = policy_kaspersky(), *q = NULL;
+        struct vb_diag d = {};
+        int64_t saved = 0;
+
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), -ENOENT);
+        ck_assert_int_eq(store_policy_compile(s, p, 1700000000), 0);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert(q->last_known_good);
+        ck_assert_int_eq(saved, 1700000000);
+        ck_assert_str_eq(q->digest, p->digest);
+        ck_assert_uint_eq(q->n_bans, 1);
+        ck_assert_str_eq(q->bans[0].id, "kaspersky");
+        ck_assert_uint_eq(q->bans[0].match[VB_IND_PACKAGE].n, 3);
+        ck_assert_str_eq(q->bans[0].match[VB_IND_PACKAGE].v[2], "klnagent64");
+        ck_assert_str_eq(q->bans[0].exempt_paths.v[0], "/opt/vendor/README");
+        policy_free(q);
+        policy_done(p);
+        store_free(s);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("store");
         TCase *tc;
@@ -713,6 +736,7 @@ Suite *test_suite(void) {
         tc = tcase_create("open");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_store_open_creates_and_migrates);
+        tcase_add_test(tc, test_store_policy_last_good_read_back);
         tcase_add_test(tc, test_store_reopen_keeps_data);
         tcase_add_test(tc, test_store_wal_mode_is_on);
         tcase_add_test(tc, test_store_read_only_missing_file_is_enoent);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Every content marker of a policy in one Aho-Corasick automaton: a file's
+ * bytes are searched for all markers in one streaming pass, matches across
+ * buffer boundaries included. Immutable once built: threads may share it. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vb_marker_automaton;
+
+/* The state at the start of a file. */
+#define VB_MARKER_START 0u
+
+/* Compile n markers (copied; none NULL or empty, else -EINVAL). */
+int marker_automaton_new(const char *const *markers, size_t n, struct vb_marker_automaton **ret);
+void marker_automaton_free(struct vb_marker_automaton *a);
+
+/* Feed the next len bytes of a file from state; set bit i % 64 of
+ * words[i / 64] for every marker i found. Returns the state to pass with
+ * the following bytes. */
+uint32_t marker_automaton_feed(const struct vb_marker_automaton *a, uint32_t state, const void *buf, size_t len,
+                               uint64_t *words);
