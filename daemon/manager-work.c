@@ -236,7 +236,20 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         uint64_t t;
         int r;
 
-        pending_append(m, watcher_take(m->watcher));
+        struct vb_watch_event *list = watcher_take(m->watcher), **pp = &list;
+        bool ready = false;
+        while (*pp) {
+                struct vb_watch_event *ev = *pp;
+                if (ev->kind == VB_WATCH_READY) {
+                        *pp = ev->next;
+                        free(ev);
+                        ready = true;
+                } else
+                        pp = &ev->next;
+        }
+        pending_append(m, list);
+        if (ready)
+                manager_watcher_ready(m);
         if (!m->pending)
                 return 0;
 

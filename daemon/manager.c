@@ -170,9 +170,41 @@ static int start_watcher(struct vb_manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(m->watch_source, "watcher");
-        if (watcher_failed_watches(m->watcher) > 0)
-                log_watch_limit(m);
         return 0;
+}
+
+static int arm_rescan(struct vb_manager *m);
+
+/* The watcher thread has its first watches in place (manager_on_watch):
+ * say what could not be watched, and run the scan that waited for it. */
+void manager_watcher_ready(struct vb_manager *m) {
+        int r = watcher_start_error(m->watcher);
+
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
+                              strerror(-r));
+        else if (watcher_failed_watches(m->watcher) > 0)
+                log_watch_limit(m);
+        (void) arm_rescan(m);
+        if (m->scan_after_watch) {
+                manager_full_scan(m, m->scan_after_watch);
+                m->scan_after_watch = NULL;
+        }
+        manager_notify_status(m);
+}
+
+/* Watch, and once the watches are in place, scan (why): whatever lands
+ * meanwhile is seen by one or the other. */
+static void watch_then_scan(struct vb_manager *m, const char *why) {
+        int r = start_watcher(m);
+
+        if (r < 0) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
+                              strerror(-r));
+                manager_full_scan(m, why);
+                return;
+        }
+        m->scan_after_watch = why;
 }
 
 static int arm_rescan(struct vb_manager *m) {
@@ -242,12 +274,8 @@ static int manager_reload(struct vb_manager *m) {
                 (void) enforce_apt_pins(&e);
         }
         worker_resume(m->worker);
-        r = start_watcher(m);
-        if (r < 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to restart watching: %s; periodic rescans only.",
-                              strerror(-r));
         (void) arm_rescan(m);
-        manager_full_scan(m, "policy reloaded");
+        watch_then_scan(m, "policy reloaded");
         manager_policy_loaded(m, true);
         sd_notify(0, "READY=1");
         return 0;
@@ -358,6 +386,10 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         }
         m->worker = NULL;
         guard_stop(m->guard);
+        /* Still adding its first watches (seconds on a large tree, and not
+         * interruptible): leave the thread to the process exit. */
+        if (m->watcher && watcher_start_error(m->watcher) == -EINPROGRESS)
+                m->watcher = NULL;
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -414,12 +446,6 @@ int manager_startup(struct vb_manager *m) {
                 return r;
         }
 
-        /* Watch first, then reconcile: whatever lands during the scan is
-         * queued and looked at right after it. */
-        r = start_watcher(m);
-        if (r < 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
-                              strerror(-r));
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
@@ -427,10 +453,10 @@ int manager_startup(struct vb_manager *m) {
         (void) sd_event_source_set_description(m->rescan_timer, "rescan");
         (void) arm_rescan(m);
 
-        /* The reconcile scan runs in the work thread: READY=1 comes at
+        /* Watch first, then reconcile, both off the loop: READY=1 comes at
          * once, the loop serves events and the watchdog meanwhile. */
-        sd_notify(0, "STATUS=Reconciling: scanning packages and watched paths");
-        manager_full_scan(m, "startup");
+        sd_notify(0, "STATUS=Reconciling: watching, then scanning packages and watched paths");
+        watch_then_scan(m, "startup");
         manager_policy_loaded(m, false);
         return 0;
 }

@@ -78,6 +78,7 @@ struct vb_manager {
         uint64_t findings_new;
         uint64_t scans;
         bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
+        const char *scan_after_watch;           /* a scan waiting for the watches to be in place, or NULL */
 
         /* Owned by the work thread (manager-job.c), read by the loop only
          * while the thread is paused (worker_pause): */
@@ -97,6 +98,8 @@ static inline void manager_freep(struct vb_manager **m) {
 int manager_startup(struct vb_manager *m);
 int manager_run(struct vb_manager *m);
 
+/* The watcher's first watches are in place: run the scan waiting for them. */
+void manager_watcher_ready(struct vb_manager *m);
 /* Open (creating) the ledger named by the policy; says why if it cannot. */
 int manager_open_ledger(struct vb_manager *m);
 /* manager-ledger.c: the ledger file deleted or replaced under us? Then

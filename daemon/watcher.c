@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -31,9 +32,8 @@ struct vb_watcher {
         struct vb_watch_event *head, *tail;
         size_t queued;
         bool overflowed;
-        unsigned failed, watches;
+        atomic_uint failed, watches;    /* written by the thread, read by the loop */
         pthread_mutex_t ready_lock;
-        pthread_cond_t ready_cond;
         bool ready;
         int start_error;
         /* Owned by the thread after start: */
@@ -97,12 +97,19 @@ static bool has_prefix(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static void count_watches(struct vb_watcher *w) {
+        atomic_store(&w->watches, (unsigned) inotifytools_get_num_watches());
+}
+
 static void add_tree(struct vb_watcher *w, const char *host_path) {
-        if (inotifytools_watch_recursively(host_path, TREE_EVENTS))
+        bool ok = inotifytools_watch_recursively(host_path, TREE_EVENTS);
+
+        count_watches(w);
+        if (ok)
                 return;
         int e = inotifytools_error();
         if (e != ENOENT && e != ENOTDIR)
-                w->failed++;
+                atomic_fetch_add(&w->failed, 1);
         if (e == ENOSPC)
                 queue_push(w, VB_WATCH_RESCAN, "");
 }
@@ -128,7 +135,10 @@ static void handle_dpkg_event(struct vb_watcher *w, const char *dir, const struc
  * parent for it to come back. Then a rescan, which runs after the new
  * watches exist: nothing written meanwhile is missed. */
 static void top_rewatch(struct vb_watcher *w, const char *top) {
-        if (!inotifytools_watch_recursively(top, TREE_EVENTS)) {
+        bool ok = inotifytools_watch_recursively(top, TREE_EVENTS);
+
+        count_watches(w);
+        if (!ok) {
                 _cleanup_free_ char *parent = strdup(top);
                 char *slash = parent ? strrchr(parent, '/') : NULL;
                 if (slash && slash > parent) {
@@ -230,12 +240,21 @@ static int watch_dpkg(struct vb_watcher *w) {
         return 0;
 }
 
+/* The first watches are in place (or could not be): the loop hears it as
+ * a VB_WATCH_READY event, after every event those watches gave so far. */
 static void signal_ready(struct vb_watcher *w, int error) {
         pthread_mutex_lock(&w->ready_lock);
         w->ready = true;
         w->start_error = error;
-        pthread_cond_signal(&w->ready_cond);
         pthread_mutex_unlock(&w->ready_lock);
+        queue_push(w, VB_WATCH_READY, "");
+}
+
+int watcher_start_error(struct vb_watcher *w) {
+        pthread_mutex_lock(&w->ready_lock);
+        int r = w->ready ? w->start_error : -EINPROGRESS;
+        pthread_mutex_unlock(&w->ready_lock);
+        return r;
 }
 
 static void *watcher_thread(void *userdata) {
@@ -253,7 +272,6 @@ static void *watcher_thread(void *userdata) {
         if (r >= 0) {
                 for (size_t i = 0; i < w->trees.n; i++)
                         add_tree(w, w->trees.v[i]);
-                w->watches = (unsigned) inotifytools_get_num_watches();
         }
         signal_ready(w, r);
 
@@ -311,7 +329,6 @@ int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_s
                 return -ENOMEM;
         pthread_mutex_init(&w->lock, NULL);
         pthread_mutex_init(&w->ready_lock, NULL);
-        pthread_cond_init(&w->ready_cond, NULL);
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->efd < 0) {
                 r = -errno;
@@ -322,13 +339,6 @@ int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_s
         if (r >= 0) {
                 r = -pthread_create(&w->thread, NULL, watcher_thread, w);
                 w->thread_started = r >= 0;
-        }
-        if (r >= 0) {
-                pthread_mutex_lock(&w->ready_lock);
-                while (!w->ready)
-                        pthread_cond_wait(&w->ready_cond, &w->ready_lock);
-                r = w->start_error;
-                pthread_mutex_unlock(&w->ready_lock);
         }
         if (r < 0) {
                 watcher_stop(w);
@@ -343,11 +353,11 @@ int watcher_event_fd(struct vb_watcher *w) {
 }
 
 unsigned watcher_failed_watches(struct vb_watcher *w) {
-        return w->failed;
+        return atomic_load(&w->failed);
 }
 
 unsigned watcher_num_watches(struct vb_watcher *w) {
-        return w->watches;
+        return atomic_load(&w->watches);
 }
 
 void watcher_stop(struct vb_watcher *w) {
@@ -370,6 +380,5 @@ void watcher_stop(struct vb_watcher *w) {
         free(w->infodir);
         pthread_mutex_destroy(&w->lock);
         pthread_mutex_destroy(&w->ready_lock);
-        pthread_cond_destroy(&w->ready_cond);
         free(w);
 }
