@@ -126,6 +126,14 @@ int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv);
 int cmd_apthook(const struct vb_cli *cli, int argc, char **argv);
 /* scan-image.c: scan --image PATH (unpack, then cmd_scan on the unpacked root) */
 int cmd_scan_image(const struct vb_cli *cli);
+int cmd_rpmhook(const struct vb_cli *cli, int argc, char **argv);
+/* cmd-fleet.c: parses its own options (argv[0] is "fleet"). */
+int cmd_fleet(const struct vb_cli *cli, int argc, char **argv);
+/* cmd-metrics.c */
+int cmd_metrics(const struct vb_cli *cli, int argc, char **argv);
+/* fleet-print.c: the report as "text", "json" or "csv"; returns the exit status. */
+struct vb_fleet;
+int fleet_print(const struct vb_fleet *f, const char *format);
 
 /* json.c: a streaming writer for one JSON document. Commas, nesting and
  * escaping are handled here; callers only say what comes next. Strings are

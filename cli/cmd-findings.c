@@ -115,6 +115,7 @@ static int json_add(const struct vb_finding *f, void *userdata) {
         json_kv_string(j, "package", f->package);
         json_kv_string(j, "version", f->version);
         json_kv_string(j, "arch", f->arch);
+        json_kv_string(j, "source", f->source);
         json_kv_string(j, "path", f->path);
         json_kv_string(j, "sha256", f->sha256);
         json_kv_string(j, "verdict", verdict_to_string(f->verdict));

@@ -20,6 +20,7 @@
 struct scan_finding {
         char *ban, *vendor;
         const char *subject;            /* "package" or "file" */
+        const char *source;             /* "dpkg" or "rpm" for a package, NULL for a file */
         char *package, *version, *arch, *path, *sha256;
         enum vb_verdict verdict;
         struct vb_strv indicators;      /* "kind:pattern", each once */
@@ -67,6 +68,7 @@ static int finding_fill(struct scan_finding *f, const struct vb_scan_item *item,
                 f->package = strdup_null(item->pkg->name);
                 f->version = strdup_null(item->pkg->version);
                 f->arch = strdup_null(item->pkg->arch);
+                f->source = item->pkg->source ?: "dpkg";
         } else {
                 f->subject = "file";
                 f->path = strdup_null(item->file->path);
@@ -213,6 +215,7 @@ static void print_json(const struct vb_cli *cli, const struct vb_policy *p, cons
                 json_kv_string(&j, "package", f->package);
                 json_kv_string(&j, "version", f->version);
                 json_kv_string(&j, "arch", f->arch);
+                json_kv_string(&j, "source", f->source);
                 json_kv_string(&j, "path", f->path);
                 json_kv_string(&j, "sha256", f->sha256);
                 json_kv_string(&j, "verdict", verdict_to_string(f->verdict));

@@ -111,6 +111,24 @@ static const struct verb_help verb_helps[] = {
           "allow, exit 0); a banned name or version on APT's own line is refused\n"
           "whatever that setting says.\n"
           "\n" COMMON_OPTIONS },
+        { "metrics",
+          "Usage: vendorbanctl [OPTIONS] metrics\n"
+          "\n"
+          "Print vendorban's state in the Prometheus text format, for node-exporter's\n"
+          "textfile collector (vendorban-fleet(7)): findings per ban and verdict, the\n"
+          "exec guard's state, the last scan's time and the policy's age.\n"
+          "\n" COMMON_OPTIONS },
+        { "rpm-hook",
+          "Usage: vendorbanctl [OPTIONS] rpm-hook < TRANSACTION\n"
+          "\n"
+          "The decision behind the dnf plugin (vendorban.py): reads the packages of a\n"
+          "dnf transaction on standard input, judges each .rpm by its own header, and\n"
+          "refuses (exit 1, so dnf stops before rpm runs) a banned one in enforce mode,\n"
+          "naming the package, its vendor and the ban's authority; in audit mode it\n"
+          "only warns. A fault of the hook follows hook_on_error (apt_hook_on_error is\n"
+          "its old name). Plain rpm -i bypasses dnf: vendorband catches that after the\n"
+          "fact.\n"
+          "\n" COMMON_OPTIONS },
 };
 
 bool cli_verb_help(const char *verb, FILE *f) {
@@ -145,6 +163,10 @@ void cli_help(FILE *f) {
               "  quarantine list         The files enforcement moved into the quarantine.\n"
               "  quarantine restore ID   Put a quarantined file back (needs root).\n"
               "  apt-hook                APT's DPkg::Pre-Install-Pkgs hook (protocol v3).\n"
+              "  rpm-hook                The decision behind the dnf plugin.\n"
+              "  fleet report --journal-dir DIR\n"
+              "                          One row per host from a collector's journal.\n"
+              "  metrics                 Prometheus text format for node-exporter.\n"
               "\n"
               "Options (before or after COMMAND):\n"
               "  --root DIR              Resolve every path under DIR instead of / (a mounted\n"

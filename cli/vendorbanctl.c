@@ -62,6 +62,7 @@ struct verb {
         int min_args, max_args;         /* positional arguments after the verb; -1 = any */
         unsigned opts;                  /* OPT_* it accepts */
         bool subcommands;               /* argv[0] names a subcommand */
+        bool own_options;               /* the verb parses the options after it (fleet) */
 };
 
 static const struct verb verbs[] = {
@@ -72,6 +73,9 @@ static const struct verb verbs[] = {
         { "explain", cmd_explain, 1, 1, 0, false },
         { "quarantine", cmd_quarantine, 1, 2, 0, true },
         { "apt-hook", cmd_apthook, 0, 0, 0, false },
+        { "rpm-hook", cmd_rpmhook, 0, 0, 0, false },
+        { "fleet", cmd_fleet, 0, -1, 0, false, true },
+        { "metrics", cmd_metrics, 0, 0, 0, false },
 };
 
 int cli_error_errno(int r, const char *fmt, ...) {
@@ -361,6 +365,10 @@ static int run(int argc, char **argv) {
         /* Options may follow the verb too: parse the rest the same way. */
         sub_argc = argc - optind;
         sub_argv = argv + optind;
+        if (v->own_options) {
+                journal_setup("vendorbanctl", false);
+                return v->run(&cli, sub_argc, sub_argv);
+        }
         r = parse_options(&cli, sub_argc, sub_argv, true, &seen);
         if (r != 0)
                 return r;

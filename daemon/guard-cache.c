@@ -113,6 +113,19 @@ static void unlink_entry(struct vb_guard_cache *c, uint32_t idx) {
                 }
 }
 
+void guard_cache_remove(struct vb_guard_cache *c, uint64_t dev, uint64_t ino) {
+        struct vb_file_key k = { .dev = dev, .ino = ino };
+        uint32_t i = find(c, &k);
+
+        if (i == NIL)
+                return;
+        unlink_entry(c, i);
+        /* The slot stays in the array, in no chain, until the clock hand
+         * recycles it (unlink_entry() then finds nothing to unlink). */
+        c->e[i].key.dev = c->e[i].key.ino = UINT64_MAX;
+        c->e[i].ref = false;
+}
+
 /* A free slot: a new one while below the bound, else the first entry the
  * clock hand finds unreferenced (clearing reference bits on its way). */
 static int take_slot(struct vb_guard_cache *c, uint32_t *ret) {

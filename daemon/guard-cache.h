@@ -27,4 +27,6 @@ bool guard_cache_get(struct vb_guard_cache *c, const struct vb_file_key *key, st
  * hex digits (else -EINVAL); -ENOMEM if it cannot grow (nothing cached). */
 int guard_cache_put(struct vb_guard_cache *c, const struct vb_file_key *key, const struct vb_file_content *content);
 void guard_cache_clear(struct vb_guard_cache *c);
+/* Forget the file (dev, ino), whatever version of it is cached. */
+void guard_cache_remove(struct vb_guard_cache *c, uint64_t dev, uint64_t ino);
 size_t guard_cache_size(const struct vb_guard_cache *c);

@@ -4,6 +4,7 @@
  * never looks at the policy and may outlive a policy swap or the guard. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,8 @@ struct guard_hasher {
         pthread_mutex_t lock;
         pthread_cond_t cond;            /* CLOCK_MONOTONIC */
         bool stop, detached;
+        atomic_uint *left;              /* decremented when a detached hasher ends */
+        unsigned test_delay_ms;
         /* The job: posted by hasher_run, finished by the thread. */
         bool busy, has_job, done, abandoned;
         int fd;
@@ -48,6 +51,8 @@ static void *hasher_thread(void *userdata) {
                 pthread_mutex_unlock(&h->lock);
 
                 struct vb_file_content c = {};
+                if (h->test_delay_ms > 0)
+                        (void) poll(NULL, 0, (int) h->test_delay_ms);
                 int r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : filescan_fd(scan, fd, &c);
                 close(fd);
                 filescan_free(scan);
@@ -70,9 +75,13 @@ static void *hasher_thread(void *userdata) {
                         break;
         }
         bool detached = h->detached;
+        atomic_uint *left = h->left;
         pthread_mutex_unlock(&h->lock);
-        if (detached)
+        if (detached) {
                 hasher_free(h);
+                if (left)
+                        atomic_fetch_sub(left, 1);
+        }
         return NULL;
 }
 
@@ -109,7 +118,7 @@ static void deadline_after(struct timespec *ts, unsigned ms) {
 }
 
 int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, const char *const *markers,
-               size_t n_markers, unsigned timeout_ms, struct vb_file_content *ret) {
+               size_t n_markers, unsigned timeout_ms, unsigned test_delay_ms, struct vb_file_content *ret) {
         struct vb_filescan *scan = NULL;
         struct timespec deadline;
         int r;
@@ -138,6 +147,7 @@ int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, co
         h->scan = scan;
         h->key = *key;
         h->error = 0;
+        h->test_delay_ms = test_delay_ms;
         pthread_cond_broadcast(&h->cond);
         r = 0;
         while (!h->done && r != ETIMEDOUT)
@@ -166,15 +176,26 @@ bool hasher_take_late(struct guard_hasher *h, struct vb_file_key *ret_key, struc
         return has;
 }
 
-void hasher_release(struct guard_hasher *h) {
+bool hasher_is_busy(struct guard_hasher *h) {
+        pthread_mutex_lock(&h->lock);
+        bool busy = h->busy;
+        pthread_mutex_unlock(&h->lock);
+        return busy;
+}
+
+void hasher_release(struct guard_hasher *h, atomic_uint *left) {
         if (!h)
                 return;
         pthread_mutex_lock(&h->lock);
         h->stop = true;
         bool busy = h->busy;
         pthread_t t = h->thread;
-        if (busy)
+        if (busy) {
                 h->detached = true;
+                h->left = left;
+                if (left)
+                        atomic_fetch_add(left, 1);
+        }
         pthread_cond_broadcast(&h->cond);
         pthread_mutex_unlock(&h->lock);
         if (busy) {

@@ -2,7 +2,8 @@
 /* The exec guard's thread: read fanotify events, decide each one under the
  * policy lock, write the answer at once, and only then gather what the
  * journal entry needs and queue it for the loop. It never blocks on the
- * loop or on logging, and every fault turns into an allow. */
+ * loop or on logging, and every fault turns into an allow; an exec allowed
+ * without its content known goes to the sweep to be verified at once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,20 +15,20 @@
 #include <syslog.h>
 
 #include "engine.h"
-#include "glob.h"
 #include "guard-internal.h"
+#include "guard-test.h"
 #include "journal.h"
 
-/* Never denied, whatever a ban says: the package managers (a wrong sha256
- * in a ban must not take away the tools that fix it). */
-static const char *const never_deny[] = {
-        "/usr/bin/dpkg*", "/usr/bin/apt*", "/usr/lib/apt/**", "/usr/lib/dpkg/**",
-        "/usr/sbin/vendorband", "/usr/bin/vendorbanctl",
-};
+/* No path is exempt: banned content at /usr/bin/apt-get is denied like
+ * anywhere else. Only our own executable (by content) and our own process
+ * and its children are never denied. */
 
 struct verdict {
         bool would_deny, deny, fault;
         bool settled;                   /* allowed for what the file is: may be remembered */
+        bool unverified;                /* allowed without its content known: the sweep verifies it */
+        bool have_content;
+        bool by_path;                   /* denied by a path indicator: learn its content */
         struct stat st;                 /* the file as decided on */
         char host_path[PATH_MAX];
         const char *path;               /* inside the root (points into host_path) */
@@ -39,12 +40,7 @@ struct verdict {
 };
 
 static bool is_never_denied(const struct vb_guard *g, const struct verdict *v) {
-        if (g->self_exe && strcmp(v->host_path, g->self_exe) == 0)
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(never_deny); i++)
-                if (glob_match_path(never_deny[i], v->path))
-                        return true;
-        return false;
+        return g->self_sha256[0] && v->have_content && strcmp(v->sha256, g->self_sha256) == 0;
 }
 
 /* "PID (COMM) S PPID ...": comm may hold spaces and parentheses. */
@@ -75,50 +71,66 @@ static const char *inside_root(const struct vb_guard *g, const char *host) {
         return NULL;
 }
 
-static int cmp_hash(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
+/* A fresh hasher when the current one is still busy with a slow file, so
+ * that one slow file does not skip the content check of every other one;
+ * at most GUARD_HASHERS_MAX are left behind. */
+static int hasher_free_one(struct vb_guard *g, struct guard_run *r) {
+        if (!hasher_is_busy(r->hasher))
+                return 0;
+        if (atomic_load(&g->hashers_left) >= GUARD_HASHERS_MAX)
+                return -EBUSY;
+        struct guard_hasher *h = NULL;
+        int k = hasher_new(&h);
+        if (k < 0)
+                return k;
+        hasher_release(r->hasher, &g->hashers_left);
+        r->hasher = h;
+        return 0;
 }
 
 /* The content of the file: from the cache, or hashed (bounded in size and
- * time) and cached. A fault is noted and the file is judged on its path. */
-static bool file_content(struct vb_guard *g, int fd, const struct stat *st, struct verdict *v,
-                         struct vb_file_content *ret) {
-        struct vb_file_key key = {
-                .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t) st->st_size,
-                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
-        };
-        struct vb_file_key late_key;
+ * time) and cached. When it cannot be known in time, the exec is allowed
+ * and the sweep verifies it at once (v->unverified). */
+static bool file_content(struct vb_guard *g, struct guard_run *run, int fd, const struct stat *st,
+                         struct verdict *v, struct vb_file_content *ret) {
+        struct vb_file_key key, late_key;
         struct vb_file_content late;
 
-        if (hasher_take_late(g->hasher, &late_key, &late))
-                (void) guard_cache_put(g->cache, &late_key, &late);
-        if (guard_cache_get(g->cache, &key, ret))
+        guard_file_key(st, &key);
+        if (hasher_take_late(run->hasher, &late_key, &late))
+                guard_content_put(g, &late_key, &late);
+        if (guard_content_get(g, &key, ret))
                 return true;
         if (key.size > GUARD_HASH_MAX_SIZE) {
-                guard_log_fault(g, "file larger than 64 MiB, not hashed", v->host_path);
+                v->unverified = true;
+                guard_log_fault(g, "file larger than 64 MiB, allowed and verified at once", v->host_path);
                 return false;
         }
         const struct vb_policy *p = g->policy;
-        int r = hasher_run(g->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, ret);
+        unsigned delay = g->test_hash_delay_path && v->path && strcmp(v->path, g->test_hash_delay_path) == 0
+                                 ? g->test_hash_delay_ms : 0;
+        int r = hasher_free_one(g, run);
+        if (r >= 0)
+                r = hasher_run(run->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, delay, ret);
         if (r < 0) {
                 v->fault = true;
+                v->unverified = r == -ETIMEDOUT || r == -EBUSY;
                 guard_log_fault(g,
-                                r == -ETIMEDOUT ? "hashing took longer than 2 s"
-                                : r == -EBUSY   ? "the hasher is still busy with a slow file"
+                                r == -ETIMEDOUT ? "hashing took longer than 2 s; allowed and verified at once"
+                                : r == -EBUSY   ? "every hasher is busy with a slow file; allowed and verified at once"
                                 : r == -ENOMEM  ? "out of memory"
                                                 : "cannot read the file",
                                 v->host_path);
                 return false;
         }
-        if (guard_cache_put(g->cache, &key, ret) == -ENOMEM)
-                guard_log_fault(g, "out of memory for the hash cache", v->host_path);
+        guard_content_put(g, &key, ret);
         return true;
 }
 
 /* Decide one exec (policy lock held). Cheap on the common path: a
  * readlink, an fstat, a cache lookup and the engine's pattern matches. */
-static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev, struct verdict *v) {
+static void decide(struct vb_guard *g, struct guard_run *run, const struct fanotify_event_metadata *ev,
+                   struct verdict *v) {
         char link[64];
         struct stat st;
 
@@ -137,8 +149,9 @@ static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev,
                 return; /* not the root's business */
 
         struct vb_file_content c = {};
-        bool have = g->needs_content && file_content(g, ev->fd, &st, v, &c);
+        bool have = g->needs_content && file_content(g, run, ev->fd, &st, v, &c);
         v->st = st;
+        v->have_content = have;
         struct vb_file f = {
                 .path = v->path, .sha256 = have ? c.sha256 : NULL, .is_elf = have && c.is_elf,
                 .marker_hits = have ? c.marker_hits : 0, .first_seen = st.st_ctim.tv_sec,
@@ -152,17 +165,26 @@ static void decide(struct vb_guard *g, const struct fanotify_event_metadata *ev,
                 v->would_deny = true;
                 snprintf(v->ban, sizeof v->ban, "%s", d.ban->id);
                 decision_format_indicators(&d, v->indicators, sizeof v->indicators);
-        } else if (have && g->n_qhashes > 0) {
-                const char *key = c.sha256;
-                if (bsearch(&key, g->qhashes, g->n_qhashes, sizeof *g->qhashes, cmp_hash)) {
+                for (size_t i = 0; i < d.n_matches && i < VB_MATCHES_MAX; i++)
+                        v->by_path = v->by_path || d.matches[i].kind == VB_IND_PATH;
+        } else if (have) {
+                const char *why = guard_hash_banned(g, c.sha256);
+                if (why) {
                         v->would_deny = true;
-                        snprintf(v->indicators, sizeof v->indicators, "quarantined:%s", c.sha256);
+                        snprintf(v->indicators, sizeof v->indicators, "%s:%s", why, c.sha256);
                 }
         }
         if (!v->would_deny) {
                 /* Settled only if the whole answer is known: its content
-                 * was looked at whenever the policy needs content. */
-                v->settled = !v->fault && (have || !g->needs_content);
+                 * was looked at whenever the policy needs content, and the
+                 * inode has no other name (a hard link or a bind mount of
+                 * a banned path would share its mark). */
+                struct statx stx;
+                bool mount_root = statx(ev->fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) == 0 &&
+                                  (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+                                  (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+                v->settled = !v->fault && !v->unverified && (have || !g->needs_content) && st.st_nlink == 1 &&
+                             !mount_root;
                 return;
         }
         if (is_never_denied(g, v)) {
@@ -206,7 +228,7 @@ static void log_denial(struct vb_guard *g, pid_t pid, const struct verdict *v) {
         l->priority = v->deny ? LOG_ERR : LOG_WARNING;
         if (asprintf(&l->message,
                      "%s execution of %s (%s%s%s): matched %s. Tried by process %d (%s, %s), parent %d (%s).",
-                     v->deny ? "Denied" : "Would deny (audit mode)", v->path, v->ban[0] ? "ban " : "quarantined content",
+                     v->deny ? "Denied" : "Would deny (audit mode)", v->path, v->ban[0] ? "ban " : "banned content",
                      v->ban, v->deny ? "" : "; allowed, as the mode is audit", v->indicators, (int) pid, v->comm,
                      exe[0] ? exe : "?", (int) v->ppid, pcomm[0] ? pcomm : "?") < 0) {
                 free(l);
@@ -227,12 +249,12 @@ static void log_denial(struct vb_guard *g, pid_t pid, const struct verdict *v) {
         guard_log_push(g, l);
 }
 
-static void answer(struct vb_guard *g, int fd, uint32_t response) {
+static void answer(struct guard_run *run, int fd, uint32_t response) {
         struct fanotify_response r = { .fd = fd, .response = response };
         ssize_t k;
 
         do
-                k = write(g->fan_fd, &r, sizeof r);
+                k = write(run->fan_fd, &r, sizeof r);
         while (k < 0 && errno == EINTR);
         /* ENOENT: the kernel no longer waits for it (the fd was closed
          * under us at stop): nothing to do. */
@@ -244,19 +266,82 @@ static void answer(struct vb_guard *g, int fd, uint32_t response) {
  * mark). A file modified between the decision and the mark loses it again.
  * A rename keeps the mark: the watcher sees the rename into a watched path
  * and the daemon evaluates the file there. */
-static void remember_allowed(struct vb_guard *g, int fd, const struct stat *decided) {
+static void remember_allowed(struct guard_run *r, int fd, const struct stat *decided, bool settled) {
         struct stat now;
 
-        if (fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd, NULL) < 0)
+        /* A write through a shared mapping sends no modify event (and on
+         * tmpfs does not even change the mtime): every allowed file we
+         * hashed is watched for a close after writing, which drops its
+         * mark and its cached hash (forget_written()). */
+        if (fanotify_mark(r->fan_fd, FAN_MARK_ADD, FAN_CLOSE_WRITE, fd, NULL) < 0 || !settled)
+                return;
+        if (fanotify_mark(r->fan_fd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd, NULL) < 0)
                 return;
         if (fstat(fd, &now) < 0 || now.st_size != decided->st_size ||
             now.st_mtim.tv_sec != decided->st_mtim.tv_sec || now.st_mtim.tv_nsec != decided->st_mtim.tv_nsec ||
             now.st_ctim.tv_sec != decided->st_ctim.tv_sec || now.st_ctim.tv_nsec != decided->st_ctim.tv_nsec)
-                (void) fanotify_mark(g->fan_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd,
+                (void) fanotify_mark(r->fan_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd,
                                      NULL);
 }
 
-static void handle_event(struct vb_guard *g, const struct fanotify_event_metadata *ev) {
+/* A file we allowed was closed after a write: forget what we knew of it. */
+static void forget_written(struct guard_run *r, int fd) {
+        struct vb_guard *g = r->g;
+        struct stat st;
+
+        (void) fanotify_mark(r->fan_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd, NULL);
+        (void) fanotify_mark(r->fan_fd, FAN_MARK_REMOVE, FAN_CLOSE_WRITE, fd, NULL);
+        if (fstat(fd, &st) < 0)
+                return;
+        pthread_mutex_lock(&g->cache_lock);
+        guard_cache_remove(g->cache, (uint64_t) st.st_dev, (uint64_t) st.st_ino);
+        pthread_mutex_unlock(&g->cache_lock);
+}
+
+/* After a denial by path: the file's content is banned under any name
+ * (a copy, a hard link, a bind mount). Hashed after the answer. */
+static void learn_content(struct guard_run *r, const struct fanotify_event_metadata *ev, struct verdict *v) {
+        struct vb_guard *g = r->g;
+        struct vb_file_content c;
+        bool added = false;
+
+        pthread_mutex_lock(&g->policy_lock);
+        if (g->policy && (v->have_content || file_content(g, r, ev->fd, &v->st, v, &c))) {
+                const char *sha = v->have_content ? v->sha256 : c.sha256;
+                if (!guard_hash_banned(g, sha) && strcmp(sha, g->self_sha256) != 0 &&
+                    g->learned.n < GUARD_LEARNED_MAX && strv_push(&g->learned, sha) >= 0) {
+                        g->needs_content = added = true;
+                        /* Files allowed before with this content lose their marks. */
+                        (void) fanotify_mark(r->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
+                }
+                if (!v->have_content)
+                        memcpy(v->sha256, c.sha256, sizeof v->sha256);
+        }
+        pthread_mutex_unlock(&g->policy_lock);
+        if (added)
+                guard_sweep_all(g->sweep);
+}
+
+/* Test only (guard-test.h): freeze here, before answering, until abandoned. */
+static void test_freeze(struct guard_run *r, int fd) {
+        char link[64], path[PATH_MAX];
+        struct vb_guard *g = r->g;
+
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        if (n <= 0)
+                return;
+        path[n] = '\0';
+        const char *in = inside_root(g, path);
+        if (!in || strcmp(in, g->test_freeze_path) != 0)
+                return;
+        while (!atomic_load(&r->abandoned))
+                (void) poll(NULL, 0, 50);
+}
+
+static void handle_event(struct guard_run *r, const struct fanotify_event_metadata *ev) {
+        struct vb_guard *g = r->g;
+
         if (ev->mask & FAN_Q_OVERFLOW) {
                 /* The kernel allowed what it could not queue. */
                 g->overflows++;
@@ -265,20 +350,36 @@ static void handle_event(struct vb_guard *g, const struct fanotify_event_metadat
         }
         if (ev->fd < 0)
                 return;
-        if (!(ev->mask & FAN_OPEN_EXEC_PERM)) {
+        if (atomic_load(&r->abandoned) || !(ev->mask & (FAN_OPEN_EXEC_PERM | FAN_CLOSE_WRITE))) {
                 close(ev->fd);
                 return;
+        }
+        if (!(ev->mask & FAN_OPEN_EXEC_PERM)) {
+                forget_written(r, ev->fd);
+                close(ev->fd);
+                return;
+        }
+        if (g->test_freeze_path) {
+                test_freeze(r, ev->fd);
+                if (atomic_load(&r->abandoned)) {
+                        close(ev->fd);
+                        return;
+                }
         }
 
         struct verdict v = {};
         g->events++;
         pthread_mutex_lock(&g->policy_lock);
         if (g->policy)
-                decide(g, ev, &v);
+                decide(g, r, ev, &v);
         pthread_mutex_unlock(&g->policy_lock);
-        answer(g, ev->fd, v.deny ? FAN_DENY : FAN_ALLOW);
-        if (v.settled)
-                remember_allowed(g, ev->fd, &v.st);
+        answer(r, ev->fd, v.deny ? FAN_DENY : FAN_ALLOW);
+        if (!v.would_deny && v.path && S_ISREG(v.st.st_mode) && (v.settled || v.have_content))
+                remember_allowed(r, ev->fd, &v.st, v.settled);
+        if (v.unverified)
+                guard_sweep_verify(g->sweep, (pid_t) ev->pid, ev->fd);
+        if (v.would_deny && v.by_path)
+                learn_content(r, ev, &v);
         close(ev->fd);
 
         if (v.would_deny) {
@@ -288,35 +389,45 @@ static void handle_event(struct vb_guard *g, const struct fanotify_event_metadat
 }
 
 void *guard_thread(void *userdata) {
-        struct vb_guard *g = userdata;
-        struct pollfd p[2] = { { .fd = g->fan_fd, .events = POLLIN }, { .fd = g->stop_fd, .events = POLLIN } };
+        struct guard_run *r = userdata;
+        struct pollfd p[2] = { { .fd = r->fan_fd, .events = POLLIN }, { .fd = r->stop_fd, .events = POLLIN } };
         char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
 
-        for (;;) {
+        while (!atomic_load(&r->abandoned)) {
                 if (poll(p, 2, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         /* Never leave the loop while the fd is open:
                          * the kernel would wait for our answers. */
-                        guard_log_fault(g, "poll() on the fanotify fd failed, retrying", NULL);
+                        guard_log_fault(r->g, "poll() on the fanotify fd failed, retrying", NULL);
                         (void) poll(NULL, 0, 10);
                         continue;
                 }
-                if (p[1].revents)
+                if (p[1].revents || atomic_load(&r->abandoned))
                         break;
                 for (;;) {
-                        ssize_t n = read(g->fan_fd, buf, sizeof buf);
+                        ssize_t n = read(r->fan_fd, buf, sizeof buf);
                         if (n < 0 && errno == EINTR)
                                 continue;
                         if (n <= 0) {
                                 if (n < 0 && errno != EAGAIN)
-                                        guard_log_fault(g, "reading fanotify events failed", NULL);
+                                        guard_log_fault(r->g, "reading fanotify events failed", NULL);
                                 break;
                         }
                         const struct fanotify_event_metadata *ev = (const void *) buf;
-                        for (; FAN_EVENT_OK(ev, n); ev = FAN_EVENT_NEXT(ev, n))
-                                handle_event(g, ev);
+                        for (; FAN_EVENT_OK(ev, n); ev = FAN_EVENT_NEXT(ev, n)) {
+                                guard_supervise_batch_begin(r);         /* the heartbeat, per event */
+                                handle_event(r, ev);
+                        }
+                        if (atomic_load(&r->abandoned))
+                                break;
                 }
+                guard_supervise_batch_end(r);
         }
+        if (atomic_load(&r->abandoned)) {
+                hasher_release(r->hasher, &r->g->hashers_left);
+                r->hasher = NULL;
+        }
+        atomic_store(&r->exited, true);
         return NULL;
 }

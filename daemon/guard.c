@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The exec guard's life (see guard.h): choose and mark the mounts, start
- * and stop the thread, swap the policy, keep the status file, and drain the
- * thread's journal entries on the loop. The thread itself and its
- * decisions are in guard-thread.c. */
+ * and stop the thread (one "run" at a time), swap the policy, keep the
+ * status file, and drain the thread's journal entries and suspect files on
+ * the loop. The thread itself and its decisions are in guard-thread.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "guard-internal.h"
+#include "guard-test.h"
 #include "journal.h"
 #include "quarantine.h"
 
@@ -84,6 +85,8 @@ static void log_drain(struct vb_guard *g) {
         pthread_mutex_lock(&g->log_lock);
         struct guard_log *list = g->log_head;
         uint64_t dropped = g->log_dropped;
+        struct vb_strv suspects = g->suspects;
+        g->suspects = (struct vb_strv) {};
         g->log_head = g->log_tail = NULL;
         g->log_n = 0;
         g->log_dropped = 0;
@@ -101,6 +104,21 @@ static void log_drain(struct vb_guard *g) {
                               "Exec guard: %llu journal entr(ies) dropped, the queue to the journal was full; the "
                               "decisions were made and answered as usual.",
                               (unsigned long long) dropped);
+        for (size_t i = 0; i < suspects.n; i++)
+                if (g->on_suspect)
+                        g->on_suspect(suspects.v[i], g->on_suspect_userdata);
+        strv_clear(&suspects);
+}
+
+void guard_suspect_push(struct vb_guard *g, const char *path) {
+        pthread_mutex_lock(&g->log_lock);
+        bool added = g->suspects.n < GUARD_LOG_QUEUE_MAX && !strv_contains(&g->suspects, path) &&
+                     strv_push(&g->suspects, path) >= 0;
+        pthread_mutex_unlock(&g->log_lock);
+        if (added) {
+                uint64_t one = 1;
+                (void) !write(g->log_fd, &one, sizeof one);
+        }
 }
 
 static int on_log(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -158,7 +176,7 @@ static int cmp_str(const void *a, const void *b) {
 
 /* Hand the thread a new policy and set of quarantined hashes (owned from now). */
 static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_strv *qhashes) {
-        bool content = p->n_markers > 0 || qhashes->n > 0;
+        bool content = p->n_markers > 0 || qhashes->n > 0 || (g->policy == p && g->learned.n > 0);
         for (size_t i = 0; i < p->n_bans && !content; i++)
                 content = p->bans[i].match[VB_IND_SHA256].n > 0;
         if (qhashes->n > 1)
@@ -166,22 +184,75 @@ static void set_policy(struct vb_guard *g, const struct vb_policy *p, struct vb_
 
         pthread_mutex_lock(&g->policy_lock);
         struct vb_strv old = { .v = g->qhashes, .n = g->n_qhashes };
+        if (g->policy != p)
+                strv_clear(&g->learned);        /* a new policy: learned again from its own paths */
         g->policy = p;
         g->qhashes = qhashes->v;
         g->n_qhashes = qhashes->n;
         g->needs_content = content;
         if (strcmp(g->markers_digest, p->markers_digest) != 0) {
+                pthread_mutex_lock(&g->cache_lock);
                 guard_cache_clear(g->cache);
+                pthread_mutex_unlock(&g->cache_lock);
                 memcpy(g->markers_digest, p->markers_digest, sizeof g->markers_digest);
         }
         /* Files allowed under the old policy carry ignore marks (see
          * guard-thread.c): drop them all, so each is asked about again. The
          * file system marks stay. */
-        if (g->fan_fd >= 0)
-                (void) fanotify_mark(g->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
+        if (g->run)
+                (void) fanotify_mark(g->run->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
         pthread_mutex_unlock(&g->policy_lock);
         *qhashes = (struct vb_strv) {};
         strv_clear(&old);
+        /* Processes already running content banned now are stopped. */
+        if (g->sweep)
+                guard_sweep_all(g->sweep);
+}
+
+/* ---------------------------------------------------------------- content */
+
+void guard_file_key(const struct stat *st, struct vb_file_key *ret) {
+        *ret = (struct vb_file_key) {
+                .dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t) st->st_size,
+                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                .ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+        };
+}
+
+bool guard_content_get(struct vb_guard *g, const struct vb_file_key *key, struct vb_file_content *ret) {
+        pthread_mutex_lock(&g->cache_lock);
+        bool hit = guard_cache_get(g->cache, key, ret);
+        pthread_mutex_unlock(&g->cache_lock);
+        return hit;
+}
+
+void guard_content_put(struct vb_guard *g, const struct vb_file_key *key, const struct vb_file_content *c) {
+        pthread_mutex_lock(&g->cache_lock);
+        int r = guard_cache_put(g->cache, key, c);
+        pthread_mutex_unlock(&g->cache_lock);
+        if (r == -ENOMEM)
+                guard_log_fault(g, "out of memory for the hash cache", NULL);
+}
+
+const char *guard_hash_banned(struct vb_guard *g, const char *sha256) {
+        const char *key = sha256;
+
+        if (g->n_qhashes > 0 && bsearch(&key, g->qhashes, g->n_qhashes, sizeof *g->qhashes, cmp_str))
+                return "quarantined";
+        return strv_contains(&g->learned, sha256) ? "same-content-as-banned-path" : NULL;
+}
+
+/* The sha256 of our own executable: never denied, whatever a ban says. */
+static void hash_self(struct vb_guard *g) {
+        struct vb_filescan *scan = NULL;
+        struct vb_file_content c;
+        _cleanup_close_ int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0 || filescan_new(NULL, 0, &scan) < 0)
+                return;
+        if (filescan_fd(scan, fd, &c) >= 0)
+                memcpy(g->self_sha256, c.sha256, sizeof g->self_sha256);
+        filescan_free(scan);
 }
 
 /* ---------------------------------------------------------------- start and stop */
@@ -229,9 +300,9 @@ static bool kernel_refuses(int r) {
         return r == -EPERM || r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP || r == -EACCES;
 }
 
-/* Mark the file system of every chosen mount; keep the ones that exist,
- * in g->mounts. */
-static int mark_mounts(struct vb_guard *g) {
+/* Mark the file system of every chosen mount on fan_fd. With keep, drop
+ * from g->mounts the ones that do not exist (the first run chooses). */
+static int mark_mounts(struct vb_guard *g, int fan_fd, bool keep) {
         struct vb_strv marked = {};
         int first_error = 0;
 
@@ -239,10 +310,10 @@ static int mark_mounts(struct vb_guard *g) {
                 /* The whole file system, not the mount: under systemd the
                  * service sees its own copies of the mounts (ProtectSystem=),
                  * and a mount mark would only see execs through those. */
-                int r = fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+                int r = fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM, AT_FDCWD,
                                       g->mounts.v[i]);
                 if (r < 0 && errno == EINVAL) /* before Linux 4.20 */
-                        r = fanotify_mark(g->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+                        r = fanotify_mark(fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD,
                                           g->mounts.v[i]);
                 if (r < 0) {
                         if (errno != ENOENT && errno != ENOTDIR && first_error == 0)
@@ -254,6 +325,11 @@ static int mark_mounts(struct vb_guard *g) {
                         return -ENOMEM;
                 }
         }
+        if (!keep) {
+                size_t n = marked.n;
+                strv_clear(&marked);
+                return n > 0 ? 0 : first_error < 0 ? first_error : -ENOENT;
+        }
         strv_clear(&g->mounts);
         g->mounts = marked;
         if (g->mounts.n == 0)
@@ -261,39 +337,111 @@ static int mark_mounts(struct vb_guard *g) {
         return 0;
 }
 
+void guard_run_free(struct guard_run *r) {
+        if (!r)
+                return;
+        hasher_release(r->hasher, &r->g->hashers_left);
+        if (r->fan_fd >= 0)
+                close(r->fan_fd);
+        if (r->stop_fd >= 0)
+                close(r->stop_fd);
+        free(r);
+}
+
+int guard_run_open(struct vb_guard *g, struct guard_run **ret) {
+        struct guard_run *r = calloc(1, sizeof *r);
+        int k;
+
+        if (!r)
+                return -ENOMEM;
+        r->g = g;
+        r->stop_fd = -1;
+        r->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+        if (r->fan_fd < 0) {
+                k = -errno;
+                guard_run_free(r);
+                return k;
+        }
+        k = mark_mounts(g, r->fan_fd, g->mounts_chosen == false);
+        g->mounts_chosen = true;
+        if (k >= 0) {
+                r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                k = r->stop_fd < 0 ? -errno : hasher_new(&r->hasher);
+        }
+        if (k < 0) {
+                guard_run_free(r);
+                return k;
+        }
+        *ret = r;
+        return 0;
+}
+
+int guard_run_start(struct guard_run *r) {
+        int k = -pthread_create(&r->thread, NULL, guard_thread, r);
+        r->started = k >= 0;
+        return k;
+}
+
+void guard_run_close(struct guard_run *r) {
+        if (!r)
+                return;
+        if (r->started) {
+                uint64_t one = 1;
+                (void) !write(r->stop_fd, &one, sizeof one);
+                pthread_join(r->thread, NULL);
+        }
+        /* Events still queued are allowed by the kernel when the fd closes. */
+        guard_run_free(r);
+}
+
 static int guard_open(struct vb_guard *g, sd_event *event, const char *root, const struct vb_policy *p) {
         int r;
 
-        g->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-        if (g->fan_fd < 0)
-                return -errno;
         r = pick_mounts(g, root, p);
-        if (r >= 0)
-                r = mark_mounts(g);
         if (r < 0)
                 return r;
-        g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        r = guard_run_open(g, &g->run);
+        if (r < 0)
+                return r;
         g->log_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (g->stop_fd < 0 || g->log_fd < 0)
+        if (g->log_fd < 0)
                 return -errno;
         r = guard_cache_new(VB_GUARD_CACHE_MAX, &g->cache);
-        if (r >= 0)
-                r = hasher_new(&g->hasher);
         if (r >= 0)
                 r = sd_event_add_io(event, &g->log_source, g->log_fd, EPOLLIN, on_log, g);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(g->log_source, "exec-guard-log");
-        return 0;
+        g->event = sd_event_ref(event);
+        r = guard_supervise_start(g);
+        if (r >= 0)
+                r = guard_sweep_new(g, &g->sweep);
+        return r;
+}
+
+static void test_hooks(struct vb_guard *g) {
+        const char *f = getenv(VB_GUARD_TEST_FREEZE_ENV), *d = getenv(VB_GUARD_TEST_HASH_DELAY_ENV);
+        char *end;
+
+        if (f && f[0])
+                g->test_freeze_path = strdup(f);
+        if (d && d[0]) {
+                unsigned long ms = strtoul(d, &end, 10);
+                if (*end == ':' && end[1] == '/') {
+                        g->test_hash_delay_ms = (unsigned) ms;
+                        g->test_hash_delay_path = strdup(end + 1);
+                }
+        }
 }
 
 static struct vb_guard *guard_alloc(const char *root) {
         struct vb_guard *g = calloc(1, sizeof *g);
         if (!g)
                 return NULL;
-        g->fan_fd = g->stop_fd = g->log_fd = -1;
+        g->log_fd = g->kick_fd = -1;
         pthread_mutex_init(&g->policy_lock, NULL);
         pthread_mutex_init(&g->log_lock, NULL);
+        pthread_mutex_init(&g->cache_lock, NULL);
         bool real_root = !root || !root[0] || strcmp(root, "/") == 0;
         g->root = strdup(real_root ? "" : root);
         if (!g->root) {
@@ -304,37 +452,36 @@ static struct vb_guard *guard_alloc(const char *root) {
         while (g->root_len > 0 && g->root[g->root_len - 1] == '/')
                 g->root[--g->root_len] = '\0';
         g->self_pid = getpid();
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n > 0) {
-                exe[n] = '\0';
-                g->self_exe = strdup(exe);
-        }
+        hash_self(g);
+        test_hooks(g);
         return g;
 }
 
 /* Release what guard_open got, leaving an inactive guard that remembers why. */
 static void guard_close(struct vb_guard *g) {
-        if (g->thread_started) {
-                uint64_t one = 1;
-                (void) !write(g->stop_fd, &one, sizeof one);
-                pthread_join(g->thread, NULL);
-                g->thread_started = false;
+        guard_supervise_stop(g);
+        guard_run_close(g->run);        /* first: its thread hands files to the sweep */
+        g->run = NULL;
+        /* Abandoned runs: their thread exits once it wakes up; one still
+         * stuck is left alone (and its memory with it). */
+        while (g->abandoned) {
+                struct guard_run *r = g->abandoned;
+                g->abandoned = r->next;
+                if (atomic_load(&r->exited)) {
+                        pthread_join(r->thread, NULL);
+                        guard_run_free(r);
+                } else
+                        pthread_detach(r->thread);
         }
-        /* Events still queued are allowed by the kernel when the fd closes. */
-        if (g->fan_fd >= 0)
-                close(g->fan_fd);
-        g->fan_fd = -1;
-        hasher_release(g->hasher);
-        g->hasher = NULL;
+        guard_sweep_free(g->sweep);
+        g->sweep = NULL;
         if (g->log_fd >= 0)
                 log_drain(g);
         g->log_source = sd_event_source_disable_unref(g->log_source);
-        if (g->stop_fd >= 0)
-                close(g->stop_fd);
         if (g->log_fd >= 0)
                 close(g->log_fd);
-        g->stop_fd = g->log_fd = -1;
+        g->log_fd = -1;
+        g->event = sd_event_unref(g->event);
         guard_cache_free(g->cache);
         g->cache = NULL;
         g->active = false;
@@ -373,21 +520,27 @@ static int guard_start(sd_event *event, const char *root, const struct vb_policy
                 return 0;
         }
         set_policy(g, p, qhashes);
-        r = -pthread_create(&g->thread, NULL, guard_thread, g);
+        r = guard_run_start(g->run);
         if (r < 0) {
                 guard_off(g, root, r);
                 return 0;
         }
-        g->thread_started = g->active = true;
+        g->active = true;
         write_status_active(g, root);
 
         char list[1024] = "";
         for (size_t i = 0; i < g->mounts.n; i++)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", g->mounts.v[i]);
-        journal_event(VB_MID_GUARD, LOG_INFO, NULL, "Exec guard active on the mount(s) of %s (%s mode: %s).", list,
-                      mode_to_string(p->config.mode),
+        journal_event(VB_MID_GUARD, LOG_INFO, NULL,
+                      "Exec guard active on the mount(s) of %s (%s mode: %s). Running processes are judged by what "
+                      "they run %s.",
+                      list, mode_to_string(p->config.mode),
                       p->config.mode == VB_MODE_ENFORCE ? "banned binaries are denied"
-                                                        : "banned binaries are logged, not denied");
+                                                        : "banned binaries are logged, not denied",
+                      guard_sweep_has_connector(g->sweep)
+                              ? "at each exec (kernel exec events)"
+                              : "every few seconds (no kernel exec events here: the proc connector needs "
+                                "CAP_NET_ADMIN, AF_NETLINK and the host's network and PID namespaces)");
         return 0;
 }
 
@@ -427,6 +580,13 @@ int guard_apply(struct vb_guard **g, sd_event *event, const char *root, const st
         return 0;
 }
 
+void guard_on_suspect(struct vb_guard *g, void (*fn)(const char *path, void *userdata), void *userdata) {
+        if (!g)
+                return;
+        g->on_suspect = fn;
+        g->on_suspect_userdata = userdata;
+}
+
 bool guard_is_active(const struct vb_guard *g) {
         return g && g->active;
 }
@@ -449,10 +609,14 @@ void guard_stop(struct vb_guard *g) {
         pthread_mutex_unlock(&g->policy_lock);
         strv_clear(&q);
         strv_clear(&g->mounts);
+        strv_clear(&g->learned);
+        strv_clear(&g->suspects);
         pthread_mutex_destroy(&g->policy_lock);
         pthread_mutex_destroy(&g->log_lock);
+        pthread_mutex_destroy(&g->cache_lock);
         free(g->off_reason);
-        free(g->self_exe);
+        free(g->test_freeze_path);
+        free(g->test_hash_delay_path);
         free(g->root);
         free(g);
 }

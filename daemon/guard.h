@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The exec guard: a thread that answers fanotify FAN_OPEN_EXEC_PERM events
  * on the guarded mounts, denying (enforce mode) the execution of files the
- * policy blocks: banned paths, banned sha256, quarantined content. Every
- * event is answered first, allowing on any fault, and logged after, through
- * the sd-event loop. */
+ * policy blocks: banned paths, banned sha256, quarantined content and the
+ * content of files denied by path. Every event is answered first, allowing
+ * on any fault, and logged after, through the sd-event loop. A sweep judges
+ * running processes by what they run (exe and executable mappings) and
+ * kills those the guard could not stop; the loop supervises the thread and
+ * restarts it when it is stuck (guard-internal.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -37,3 +40,9 @@ int guard_apply(struct vb_guard **g, sd_event *event, const char *root, const st
 void guard_stop(struct vb_guard *g);
 
 bool guard_is_active(const struct vb_guard *g);
+
+/* Who re-evaluates (and in enforce mode quarantines) a file the guard found
+ * running banned content after the fact: a file allowed unverified (too
+ * large, a slow hash) or run through the loader or a memfd. Called on the
+ * loop's thread with a path inside the root. g may be NULL. */
+void guard_on_suspect(struct vb_guard *g, void (*fn)(const char *path, void *userdata), void *userdata);

@@ -236,11 +236,34 @@ static void job_events(struct vb_manager *m, struct vb_job *j, const struct vb_j
         }
 }
 
+/* The rpm database moved: the packages installed since the last look (rpm
+ * records each one's install time; the same second again, as the ledger
+ * keeps one finding per package and version). */
+static void job_rpm(struct vb_manager *m, struct vb_job *j) {
+        struct work_ctx w = { .m = m, .job = j, .store = work_store(m, j), .event_usec = now_usec() };
+        struct vb_scan_options o = scan_options(m, w.store, true, false, NULL);
+        struct vb_diag diag = {};
+
+        j->r = scan_rpm_packages(&o, j->rpm_since, on_decision, &w, &j->rpm_newest, &diag);
+        if (j->r < 0 && j->r != -ENOENT)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "rpm database unreadable: %s%s%s",
+                              diag.n ? diag.items[0].file : strerror(-j->r), diag.n ? ": " : "",
+                              diag.n ? diag.items[0].message : "");
+}
+
 void manager_job_run(struct vb_manager *m, struct vb_job *j, const struct vb_job_yield *y) {
-        if (j->kind == VB_JOB_SCAN)
+        j->started_usec = now_usec();
+        switch (j->kind) {
+        case VB_JOB_SCAN:
                 job_scan(m, j, y);
-        else
+                break;
+        case VB_JOB_EVENTS:
                 job_events(m, j, y);
+                break;
+        case VB_JOB_RPM:
+                job_rpm(m, j);
+                break;
+        }
 }
 
 void manager_job_thread_exit(struct vb_manager *m) {

@@ -11,6 +11,8 @@
 
 #include "journal.h"
 #include "manager.h"
+#include "rpmdb.h"
+#include "summarizer.h"
 
 #define DPKG_DEFER_MAX_USEC (2 * 1000000)
 #define DPKG_DEFER_STEP_USEC (100 * 1000)
@@ -78,7 +80,7 @@ static void log_scan_done(const struct vb_job *j) {
         int r = j->r;
 
         if (j->dpkg_error[0])
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "dpkg database unreadable during %s: %s", j->why,
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s", j->why,
                               j->dpkg_error);
         snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st->packages);
         snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st->files);
@@ -98,18 +100,32 @@ void manager_job_done(struct vb_manager *m, struct vb_job *j) {
                 ledger_retry_soon(m);
         if (j->kind == VB_JOB_SCAN) {
                 m->scans++;
+                manager_scan_done(m, j); /* first: the summary takes its start as now - duration */
                 log_scan_done(j);
         }
+        if (j->kind == VB_JOB_RPM && j->rpm_newest > m->rpm_since)
+                m->rpm_since = j->rpm_newest;
         /* The exec guard denies quarantined content by hash: tell it what is new. */
         if (j->guard_stale)
                 (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
-        if (j->kind == VB_JOB_SCAN)
-                manager_scan_done(m, j);
         manager_notify_status(m);
 }
 
 void manager_scan_done(struct vb_manager *m, const struct vb_job *j) {
-        /* Hook: what else follows a scan (a compliance summary, ...). */
+        /* fleet hook: the compliance summary. It takes now - duration as
+         * the scan's start: count from when the thread began it. */
+        summary_scan_done(m, j->files && j->r >= 0, (uint64_t) (now_usec() - j->started_usec));
+}
+
+/* The rpm database moved: evaluate, in the work thread, the packages
+ * installed since the last look. */
+static void submit_rpm(struct vb_manager *m) {
+        struct vb_job *j = job_new(VB_JOB_RPM, "rpm");
+
+        if (!j)
+                return;
+        j->rpm_since = m->rpm_since;
+        worker_submit(m->worker, j);
 }
 
 static bool dpkg_is_running(struct vb_manager *m) {
@@ -125,6 +141,20 @@ static bool dpkg_is_running(struct vb_manager *m) {
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
+/* rpm holds an fcntl lock on DBPATH/.rpm.lock for a whole transaction. */
+static bool rpm_is_running(struct vb_manager *m) {
+        _cleanup_free_ char *dbpath = NULL, *dir = NULL, *lock = NULL;
+
+        if (rpmdb_locate(m->root, &dbpath) < 0 || !(dir = path_under_root(m->root, dbpath)) ||
+            asprintf(&lock, "%s/.rpm.lock", dir) < 0)
+                return false;
+        _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return false;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
 /* Hand a batch to the work thread. Lost events mean a full rescan; a
  * package or dpkg database event means the database is read once more
  * when dpkg is done. */
@@ -136,6 +166,8 @@ static void submit_batch(struct vb_manager *m, struct vb_watch_event *list) {
                 work = work || ev->kind == VB_WATCH_PACKAGE || ev->kind == VB_WATCH_FILE || ev->kind == VB_WATCH_DIR;
                 if (ev->kind == VB_WATCH_PACKAGE || ev->kind == VB_WATCH_DPKG_DB)
                         m->dpkg_dirty = true;
+                if (ev->kind == VB_WATCH_RPM_DB) /* read once rpm lets go of its lock (on_debounce) */
+                        m->rpm_dirty = true;
         }
         struct vb_job *j = !rescan && work ? job_new(VB_JOB_EVENTS, "events") : NULL;
         if (j) {
@@ -221,7 +253,19 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
                 manager_scan(m, "dpkg finished", false);
         }
 
-        if (m->pending || m->dpkg_dirty) {
+        /* rpm (or dnf) is mid-transaction: read once it is done, or every
+         * DPKG_DEFER_MAX_USEC of a long one. */
+        if (m->rpm_dirty && rpm_is_running(m) &&
+            (m->rpm_deferred_since == 0 || now - m->rpm_deferred_since < DPKG_DEFER_MAX_USEC)) {
+                if (m->rpm_deferred_since == 0)
+                        m->rpm_deferred_since = now;
+        } else if (m->rpm_dirty) {
+                m->rpm_dirty = false;
+                m->rpm_deferred_since = 0;
+                submit_rpm(m);
+        }
+
+        if (m->pending || m->dpkg_dirty || m->rpm_dirty) {
                 uint64_t t;
                 sd_event_now(m->event, CLOCK_MONOTONIC, &t);
                 sd_event_source_set_time(s, t + DPKG_DEFER_STEP_USEC);
@@ -277,4 +321,22 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         (void) sd_event_source_set_time(m->debounce_timer, t);
         (void) sd_event_source_set_enabled(m->debounce_timer, SD_EVENT_ONESHOT);
         return 0;
+}
+
+/* The exec guard found a file running banned content after the fact
+ * (guard_on_suspect): evaluate it like a file event, so that in enforce
+ * mode it is quarantined. */
+void manager_on_guard_suspect(const char *path, void *userdata) {
+        struct vb_manager *m = userdata;
+        size_t len = strlen(path);
+        struct vb_watch_event *ev = calloc(1, sizeof *ev + len + 1);
+
+        if (!ev)
+                return;
+        ev->kind = VB_WATCH_FILE;
+        ev->usec = now_usec();
+        memcpy(ev->path, path, len + 1);
+        pending_append(m, ev);
+        if (m->watcher)
+                (void) manager_on_watch(NULL, -1, 0, m); /* arms the debounce timer */
 }

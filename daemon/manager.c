@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "last-good.h"
 #include "manager.h"
+#include "rpmdb.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
 #define JOURNAL_RETRY_USEC (250 * 1000)
@@ -163,7 +164,10 @@ static int start_watcher(struct vb_manager *m) {
         watcher_stop(m->watcher);
         m->watcher = NULL;
 
-        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, &m->policy->config.watch_paths, &m->watcher);
+        _cleanup_free_ char *rpm_dbdir = NULL;
+        (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
+        r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
+                          &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
@@ -263,10 +267,12 @@ static int manager_reload(struct vb_manager *m) {
         }
 
         (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         policy_free(m->policy);
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         policy_source_write(m->root, p);
+        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = {
                         .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb,
@@ -390,6 +396,7 @@ struct vb_manager *manager_free(struct vb_manager *m) {
          * interruptible): leave the thread to the process exit. */
         if (m->watcher && watcher_start_error(m->watcher) == -EINPROGRESS)
                 m->watcher = NULL;
+        summarizer_free(m->summary);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
@@ -438,6 +445,7 @@ int manager_startup(struct vb_manager *m) {
                 log_policy_loaded(m->policy, "loaded");
         policy_source_write(m->root, m->policy);
         (void) manager_open_ledger(m);
+        summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
         write_pidfile(m);
         r = worker_new(m, &m->worker);
@@ -447,6 +455,7 @@ int manager_startup(struct vb_manager *m) {
         }
 
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
+        guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
         if (r < 0)
                 return r;

@@ -14,6 +14,7 @@
 #include "store.h"
 #include "watcher.h"
 #include "guard.h"
+#include "summarizer.h"
 
 struct vb_worker;
 
@@ -24,6 +25,7 @@ struct vb_worker;
 enum vb_job_kind {
         VB_JOB_SCAN,
         VB_JOB_EVENTS,
+        VB_JOB_RPM,                             /* the rpm packages installed since rpm_since */
 };
 
 struct vb_job {
@@ -32,7 +34,10 @@ struct vb_job {
         char why[64];                           /* scan: "startup", "periodic", ... */
         bool files;                             /* scan: the watched paths too, not only the packages */
         struct vb_watch_event *events;          /* events: the batch (owned) */
+        int64_t rpm_since;                      /* rpm: install times already evaluated */
+        int64_t rpm_newest;                     /* rpm (result): the newest install time seen */
         /* Results: */
+        int64_t started_usec;                   /* when the thread took it (now_usec()) */
         int r;
         struct vb_scan_stats stats;
         char dpkg_error[1100];                  /* scan: the dpkg database could not be read: where, what */
@@ -78,6 +83,11 @@ struct vb_manager {
         uint64_t findings_new;
         uint64_t scans;
         bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
+        bool rpm_dirty;                         /* the rpm database moved: read what is new once rpm is done */
+        int64_t rpm_since;                      /* newest rpm install time already evaluated */
+        int64_t rpm_deferred_since;             /* rpm_dirty held back while rpm runs, since */
+        struct vb_summarizer *summary;          /* the compliance summary (summary.c) */
+
         const char *scan_after_watch;           /* a scan waiting for the watches to be in place, or NULL */
 
         /* Owned by the work thread (manager-job.c), read by the loop only
@@ -112,6 +122,8 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
 void manager_scan(struct vb_manager *m, const char *why, bool files);
 void manager_full_scan(struct vb_manager *m, const char *why);
 void manager_notify_status(struct vb_manager *m);
+void manager_on_guard_suspect(const char *path, void *userdata);
+
 /* A job came back from the work thread: its journal entry, the guard, the
  * status; then manager_scan_done() for a finished scan. */
 void manager_job_done(struct vb_manager *m, struct vb_job *j);

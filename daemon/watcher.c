@@ -41,6 +41,7 @@ struct vb_watcher {
         size_t root_len;
         char *admindir;                 /* host path, with trailing '/' */
         char *infodir;                  /* host path, with trailing '/' */
+        char *rpmdir;                   /* host path, with trailing '/'; NULL without rpm */
         struct vb_strv trees;           /* host paths of the watch paths */
         struct vb_strv parents;         /* parents watched for a lost top directory to come back */
 };
@@ -175,6 +176,19 @@ static void handle_parent_event(struct vb_watcher *w, const char *dir, const str
                         top_rewatch(w, w->trees.v[i]);
 }
 
+/* The rpm database: only a write to the database itself, or rpm closing
+ * its transaction lock, says it changed. Readers (we are one) write its
+ * sqlite -shm and -wal files too, so those never count. */
+static void handle_rpm_event(struct vb_watcher *w, const struct inotify_event *ev) {
+        static const char *const names[] = { "rpmdb.sqlite", "Packages", "Packages.db", ".rpm.lock" };
+
+        for (size_t i = 0; ev->len && i < ELEMENTSOF(names); i++)
+                if (strcmp(ev->name, names[i]) == 0) {
+                        queue_push(w, VB_WATCH_RPM_DB, "");
+                        return;
+                }
+}
+
 static void handle_tree_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
         _cleanup_free_ char *full = NULL;
 
@@ -215,7 +229,9 @@ static void handle_event(struct vb_watcher *w, struct inotify_event *ev) {
                 handle_parent_event(w, dir, ev);
                 return;
         }
-        if (has_prefix(dir, w->admindir))
+        if (w->rpmdir && strcmp(dir, w->rpmdir) == 0)
+                handle_rpm_event(w, ev);
+        else if (has_prefix(dir, w->admindir))
                 handle_dpkg_event(w, dir, ev);
         else
                 handle_tree_event(w, dir, ev);
@@ -269,6 +285,8 @@ static void *watcher_thread(void *userdata) {
         pthread_cleanup_push(thread_cleanup, NULL);
 
         r = watch_dpkg(w);
+        if (r >= 0 && w->rpmdir && !inotifytools_watch_file(w->rpmdir, IN_CLOSE_WRITE | IN_MOVED_TO))
+                atomic_fetch_add(&w->failed, 1); /* the periodic rescan still reads it */
         if (r >= 0) {
                 for (size_t i = 0; i < w->trees.n; i++)
                         add_tree(w, w->trees.v[i]);
@@ -302,12 +320,14 @@ static char *dir_with_slash(const char *root, const char *path) {
 }
 
 static int watcher_prepare(struct vb_watcher *w, const char *root, const char *dpkg_admindir,
-                           const struct vb_strv *watch_paths) {
+                           const char *rpm_dbdir, const struct vb_strv *watch_paths) {
         bool real_root = !root || root[0] == '\0' || strcmp(root, "/") == 0;
 
         w->root = strdup(real_root ? "" : root);
         w->admindir = dir_with_slash(root, dpkg_admindir);
         if (!w->root || !w->admindir || asprintf(&w->infodir, "%sinfo/", w->admindir) < 0)
+                return -ENOMEM;
+        if (rpm_dbdir && !(w->rpmdir = dir_with_slash(root, rpm_dbdir)))
                 return -ENOMEM;
         w->root_len = strlen(w->root);
         while (w->root_len > 0 && w->root[w->root_len - 1] == '/')
@@ -320,8 +340,8 @@ static int watcher_prepare(struct vb_watcher *w, const char *root, const char *d
         return 0;
 }
 
-int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_strv *watch_paths,
-                  struct vb_watcher **ret) {
+int watcher_start(const char *root, const char *dpkg_admindir, const char *rpm_dbdir,
+                  const struct vb_strv *watch_paths, struct vb_watcher **ret) {
         struct vb_watcher *w = calloc(1, sizeof *w);
         int r;
 
@@ -335,7 +355,7 @@ int watcher_start(const char *root, const char *dpkg_admindir, const struct vb_s
                 watcher_stop(w);
                 return r;
         }
-        r = watcher_prepare(w, root, dpkg_admindir, watch_paths);
+        r = watcher_prepare(w, root, dpkg_admindir, rpm_dbdir, watch_paths);
         if (r >= 0) {
                 r = -pthread_create(&w->thread, NULL, watcher_thread, w);
                 w->thread_started = r >= 0;
@@ -378,6 +398,7 @@ void watcher_stop(struct vb_watcher *w) {
         free(w->root);
         free(w->admindir);
         free(w->infodir);
+        free(w->rpmdir);
         pthread_mutex_destroy(&w->lock);
         pthread_mutex_destroy(&w->ready_lock);
         free(w);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "aptpin.h"
+#include "dnfexclude.h"
 #include "enforce.h"
 #include "proc.h"
 #include "quarantine.h"
@@ -66,7 +67,7 @@ static int stop_processes(const struct vb_enforcer *e, const struct vb_plan *p, 
         size_t n_pids = 0;
         int r = 0;
 
-        if (proc_find_by_exe(e->root, p->paths, p->n_paths, &pids, &n_pids) < 0)
+        if (proc_find_running(e->root, p->paths, p->n_paths, &pids, &n_pids) < 0)
                 return 0;
         for (size_t i = 0; i < n_pids; i++) {
                 char target[64];
@@ -163,7 +164,7 @@ int enforce_apt_pins(const struct vb_enforcer *e) {
 
         if (!pref)
                 return -ENOMEM;
-        r = store_blocked_packages(e->store, collect_name, &names);
+        r = store_blocked_packages(e->store, "dpkg", collect_name, &names);
         if (r < 0) {
                 strv_clear(&names);
                 return r;
@@ -179,7 +180,29 @@ int enforce_apt_pins(const struct vb_enforcer *e) {
                 tell(e, "apt-pin", "/etc/apt/preferences.d/vendorban.pref", r < 0 ? r : 0, NULL, 0, names.n);
         }
         strv_clear(&names);
-        return r;
+        int k = enforce_dnf_excludes(e);
+        return r < 0 ? r : k;
+}
+
+int enforce_dnf_excludes(const struct vb_enforcer *e) {
+        struct vb_strv names = {};
+        int r;
+
+        r = store_blocked_packages(e->store, "rpm", collect_name, &names);
+        if (r >= 0)
+                r = dnfexclude_write(e->root, (const char *const *) names.v, names.n);
+        if (r == -ENOENT) {
+                strv_clear(&names);
+                return 0; /* no dnf in this root */
+        }
+        if (r != 0) {
+                int64_t id = 0;
+                if (store_action_begin(e->store, 0, "dnf-exclude", DNFEXCLUDE_DIR "/" DNFEXCLUDE_FILE, &id) >= 0)
+                        (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", NULL);
+                tell(e, "dnf-exclude", DNFEXCLUDE_DIR "/" DNFEXCLUDE_FILE, r < 0 ? r : 0, NULL, 0, names.n);
+        }
+        strv_clear(&names);
+        return r < 0 ? r : 0;
 }
 
 /* ---- the plan, one step at a time ---- */

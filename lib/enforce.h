@@ -21,13 +21,13 @@
 /* What one action did, told to the program once its ledger row is final. */
 struct vb_action_outcome {
         const char *kind;                       /* "stop-process" "stop-unit" "mask-unit" "quarantine" "apt-pin"
-                                                 * "unmask-unit" */
+                                                 * "dnf-exclude" "unmask-unit" */
         const char *target;                     /* "pid 1234", a unit, a path, the pin file */
         int r;                                  /* 0 done; -ESTALE (quarantine): changed since the decision, left
                                                  * alone; other negative errno: failed */
         const char *detail;                     /* why it failed; may be NULL */
         int64_t finding_id;                     /* 0 for the pins */
-        size_t count;                           /* apt-pin: packages pinned */
+        size_t count;                           /* apt-pin, dnf-exclude: packages pinned or excluded */
 };
 
 struct vb_enforcer {
@@ -59,8 +59,12 @@ int enforce_step(const struct vb_enforcer *e, const struct vb_plan *p, size_t i,
                  struct vb_enforce_result *res);
 
 /* Rewrite /etc/apt/preferences.d/vendorban.pref from the ledger: every
- * package blocked and not restored is pinned to -1. */
+ * dpkg package blocked and not restored is pinned to -1. Then the same
+ * for rpm packages in dnf's excludepkgs (enforce_dnf_excludes). */
 int enforce_apt_pins(const struct vb_enforcer *e);
+/* vendorban's names in ROOT/etc/dnf/dnf.conf's excludepkgs (dnfexclude.h):
+ * every rpm package blocked and not restored. Nothing without /etc/dnf. */
+int enforce_dnf_excludes(const struct vb_enforcer *e);
 
 /* At start: finish or roll back half-done actions found in the ledger. */
 int enforce_recover(const struct vb_enforcer *e, size_t *ret_fixed);

@@ -113,22 +113,25 @@ static bool package_exempt(const struct vb_ban *b, const struct vb_ban_index *bi
         return list_any(bi ? bi->exempt_packages : NULL, &b->exempt_packages, name_match, name);
 }
 
-/* Maintainer globs over the three fields, pattern by pattern and, for each
- * pattern, field by field: through the index, a merge of three lookups. */
-static void match_maintainers(const struct vb_ban *b, const struct vb_ban_index *bi, const char *const fields[3],
+#define MAINTAINER_FIELDS 4
+
+/* Maintainer globs over the maintainer fields (Maintainer, Original-Maintainer, Vendor, and rpm's Packager), pattern by pattern and, for each
+ * pattern, field by field: through the index, a merge of one lookup per field. */
+static void match_maintainers(const struct vb_ban *b, const struct vb_ban_index *bi,
+                              const char *const fields[MAINTAINER_FIELDS],
                               struct vb_decision *d) {
         const struct vb_strv *maints = &b->match[VB_IND_MAINTAINER];
-        uint32_t found[3][FOUND_MAX];
-        size_t n[3] = {}, at[3] = {};
+        uint32_t found[MAINTAINER_FIELDS][FOUND_MAX];
+        size_t n[MAINTAINER_FIELDS] = {}, at[MAINTAINER_FIELDS] = {};
 
-        for (size_t j = 0; bi && j < 3; j++) {
+        for (size_t j = 0; bi && j < MAINTAINER_FIELDS; j++) {
                 n[j] = fields[j] ? match_index_find(bi->match[VB_IND_MAINTAINER], fields[j], found[j], FOUND_MAX) : 0;
                 if (n[j] > FOUND_MAX)
                         bi = NULL;
         }
         if (!bi) {
                 for (size_t i = 0; i < maints->n; i++)
-                        for (size_t j = 0; j < 3; j++)
+                        for (size_t j = 0; j < MAINTAINER_FIELDS; j++)
                                 if (fields[j] && glob_match_name(maints->v[i], fields[j], true))
                                         match_add(d, VB_IND_MAINTAINER, maints->v[i], fields[j]);
                 return;
@@ -136,12 +139,12 @@ static void match_maintainers(const struct vb_ban *b, const struct vb_ban_index 
         for (;;) {
                 uint32_t next = UINT32_MAX;
 
-                for (size_t j = 0; j < 3; j++)
+                for (size_t j = 0; j < MAINTAINER_FIELDS; j++)
                         if (at[j] < n[j] && found[j][at[j]] < next)
                                 next = found[j][at[j]];
                 if (next == UINT32_MAX)
                         return;
-                for (size_t j = 0; j < 3; j++)
+                for (size_t j = 0; j < MAINTAINER_FIELDS; j++)
                         if (at[j] < n[j] && found[j][at[j]] == next) {
                                 match_add(d, VB_IND_MAINTAINER, maints->v[next], fields[j]);
                                 at[j]++;
@@ -151,7 +154,9 @@ static void match_maintainers(const struct vb_ban *b, const struct vb_ban_index 
 
 static void package_match_fields(const struct vb_ban *b, const struct vb_ban_index *bi,
                                  const struct vb_package *pkg, struct vb_decision *d) {
-        const char *const fields[3] = { pkg->maintainer, pkg->original_maintainer, pkg->vendor };
+        const char *const fields[MAINTAINER_FIELDS] = {
+                pkg->maintainer, pkg->original_maintainer, pkg->vendor, pkg->packager,
+        };
 
         match_list(bi ? bi->match[VB_IND_PACKAGE] : NULL, pkg->name, &b->match[VB_IND_PACKAGE], name_match,
                    VB_IND_PACKAGE, pkg->name, d);

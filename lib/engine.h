@@ -11,7 +11,7 @@
 
 #define VB_MATCHES_MAX 16
 
-/* A package as dpkg (or the APT hook) describes it. Borrowed strings. */
+/* A package as dpkg or rpm (or the APT/dnf hook) describes it. Borrowed strings. */
 struct vb_package {
         const char *name;
         const char *arch;               /* may be NULL */
@@ -22,6 +22,8 @@ struct vb_package {
         const char *const *files;       /* absolute paths inside the root, from info/PKG.list */
         size_t n_files;
         int64_t installed_at;           /* seconds since the epoch; "now" for an install in progress */
+        const char *packager;           /* rpm's Packager, may be NULL (matched as a maintainer) */
+        const char *source;             /* the database it came from: "dpkg" or "rpm"; NULL = "dpkg" */
 };
 
 /* A loose file under a watched path. */

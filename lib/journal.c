@@ -252,8 +252,9 @@ static void strv_join(const struct vb_strv *s, const char *sep, char *buf, size_
 
 static void finding_subject(const struct vb_finding *f, char *buf, size_t size) {
         if (f->package)
-                snprintf(buf, size, "package %s %s%s%s%s", f->package, f->version ? f->version : "",
-                         f->arch ? " (" : "", f->arch ? f->arch : "", f->arch ? ")" : "");
+                snprintf(buf, size, "package %s %s%s%s%s%s", f->package, f->version ? f->version : "",
+                         f->arch ? " (" : "", f->arch ? f->arch : "", f->arch ? ")" : "",
+                         f->source && strcmp(f->source, "rpm") == 0 ? " from the rpm database" : "");
         else
                 snprintf(buf, size, "file %s", f->path ? f->path : "?");
 }
@@ -289,6 +290,7 @@ int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const 
         fields_add(&fs, "VENDORBAN_PACKAGE", f->package);
         fields_add(&fs, "VENDORBAN_VERSION", f->version);
         fields_add(&fs, "VENDORBAN_ARCH", f->arch);
+        fields_add(&fs, "VENDORBAN_SOURCE", f->source);
         fields_add(&fs, "VENDORBAN_PATH", f->path);
         fields_add(&fs, "VENDORBAN_SHA256", f->sha256);
         fields_add(&fs, "VENDORBAN_INDICATOR", f->indicators);
@@ -343,6 +345,23 @@ static int journal_pins(const struct vb_action_outcome *o) {
         return r;
 }
 
+static int journal_dnf_exclude(const struct vb_action_outcome *o) {
+        char n[32], *message = NULL;
+        struct fieldset fs = {};
+
+        snprintf(n, sizeof n, "%zu", o->count);
+        if (asprintf(&message, "%s dnf's excludepkgs in /etc/dnf/dnf.conf: %zu package(s) excluded by vendorban%s%s",
+                     o->r < 0 ? "Failed to rewrite" : "Rewrote", o->count, o->r < 0 ? ": " : "",
+                     o->r < 0 ? strerror(-o->r) : "") < 0)
+                return -ENOMEM;
+        fields_add(&fs, "VENDORBAN_ACTION", "dnf-exclude");
+        fields_add(&fs, "VENDORBAN_EXCLUDED", n);
+        int r = fields_send(&fs, o->r < 0 ? LOG_ERR : LOG_NOTICE, VB_MID_ACTION, message);
+        fields_free(&fs);
+        free(message);
+        return r;
+}
+
 static int journal_unmask(const struct vb_action_outcome *o) {
         char *message = NULL;
         struct fieldset fs = {};
@@ -367,6 +386,8 @@ int journal_action(const struct vb_action_outcome *o, const struct vb_action_con
                 return journal_pins(o);
         if (strcmp(o->kind, "unmask-unit") == 0)
                 return journal_unmask(o);
+        if (strcmp(o->kind, "dnf-exclude") == 0)
+                return journal_dnf_exclude(o);
         if (!ctx)
                 ctx = &none;
         if (asprintf(&message, "%s %s: %s%s%s%s (ban %s, finding %lld)%s%s", failed ? "Failed to" : "Done:", o->kind,

@@ -26,6 +26,10 @@
 #define VB_MID_EXEC_DENIED "3f5b7d9f1b3d4a5c8e0a2c4e6f8b0d2c"
 #define VB_MID_GUARD "0d2f4b6d8f1a4c3e9b5d7f9a1c3e5b7d"
 #define VB_MID_POLICY_LAST_GOOD "4f76cffd9f4548968c4aa529005d5cc0"
+#define VB_MID_DNF_REFUSED     "265c076b7164440bb49a7ae321834b1b"
+/* VB_MID_SUMMARY (compliance summary, "cc19fbb22306461f8336d16b8e912f45") is in summary.h. */
+#define VB_MID_GUARD_RESTART "ee807dfd5949425a80a976f510635dd7"    /* the guard thread was stuck and replaced */
+#define VB_MID_PROCESS_KILLED "a800f4d61a9c4b4281e119ab38b99ec8"   /* the sweep killed a process running banned content */
 #define VB_MID_JOURNAL_DROPPED "8eee7d7f1a4a4e35ac7f383c9ac0b928"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".

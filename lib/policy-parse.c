@@ -24,7 +24,8 @@ enum check {
 
 static const char *const config_keys[] = {
         "mode", "watch_paths", "rescan_interval", "debounce_ms", "exec_guard",
-        "apt_hook_on_error", "state_dir", "bans_dir", "vendor_bans_dir", "dpkg_admin_dir", NULL,
+        "apt_hook_on_error", "state_dir", "bans_dir", "vendor_bans_dir", "dpkg_admin_dir",
+        "hook_on_error", NULL,
 };
 static const char *const ban_keys[] = {
         "id", "vendor", "entities", "authority", "reference", "phases",
@@ -409,6 +410,8 @@ int policy_parse_config(struct policy_loader *l, const config_setting_t *root, s
         get_enum(l, root, "mode", false, mode_names, &mode);
         c->mode = (enum vb_mode) mode;
         get_enum(l, root, "apt_hook_on_error", false, hook_names, &hook);
+        /* The neutral name (the APT hook and the dnf plugin); apt_hook_on_error stays its alias. */
+        get_enum(l, root, "hook_on_error", false, hook_names, &hook);
         c->apt_hook_allow_on_error = hook;
         get_uint(l, root, "rescan_interval", 0, INT_MAX, &c->rescan_interval);
         get_uint(l, root, "debounce_ms", 0, 10000, &c->debounce_ms);

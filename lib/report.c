@@ -34,6 +34,7 @@ static void finding_from_item(const struct vb_reporter *rep, const struct vb_sca
                 f->package = item->pkg->name;
                 f->version = item->pkg->version;
                 f->arch = item->pkg->arch;
+                f->source = item->pkg->source ? item->pkg->source : "dpkg";
         } else {
                 f->path = item->file->path;
                 f->sha256 = item->file->sha256;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "dpkg.h"
+#include "rpmdb.h"
 #include "scan-internal.h"
 #include "walk.h"
 
@@ -127,7 +128,96 @@ static char *admindir_of(const struct vb_scan_options *o) {
         return path_under_root(o->root, o->policy->config.dpkg_admin_dir);
 }
 
+/* The rpm pass: each package as the engine sees a dpkg one, Vendor and
+ * Packager among the maintainer fields; a package that matches nothing is
+ * checked by the content of what it installed, as a dpkg one is. */
+static int scan_rpm(struct scan_ctx *c, int64_t since, int64_t *ret_newest, struct vb_diag *diag) {
+        const struct vb_scan_options *o = c->o;
+        _cleanup_(rpmdb_freep) struct vb_rpm_db *db = NULL;
+        _cleanup_free_ char *dbpath = NULL;
+        int64_t newest = 0;
+        int r, rr;
+
+        r = rpmdb_locate(o->root, &dbpath);
+        if (r < 0)
+                return r;
+        rr = rpmdb_read(o->root, dbpath, NULL, since, &db, diag);
+        if (rr < 0 && rr != -EINVAL)
+                return rr;
+        for (size_t i = 0; i < db->n; i++) {
+                const struct vb_rpm_package *rp = &db->pkgs[i];
+                struct vb_package pkg = {
+                        .name = rp->name, .arch = rp->arch, .version = rp->version, .vendor = rp->vendor,
+                        .packager = rp->packager, .source = "rpm",
+                        .files = (const char *const *) rp->files.v, .n_files = rp->files.n,
+                        .installed_at = rp->installed_at > 0 ? rp->installed_at : o->now,
+                };
+                struct vb_decision d;
+
+                newest = rp->installed_at > newest ? rp->installed_at : newest;
+                engine_evaluate_package(o->policy, &pkg, o->now, &d);
+                c->stats->packages++;
+                if (!d.ban) {
+                        r = scan_package_files(c, &rp->files);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                for (size_t k = 0; o->owned && k < rp->files.n; k++)
+                        (void) pathset_add(o->owned, rp->files.v[k]);
+                scan_count_verdict(c->stats, &d);
+                struct vb_scan_item item = { .pkg = &pkg, .decision = &d };
+                r = scan_deliver(c, &item);
+                if (r < 0)
+                        return r;
+        }
+        if (ret_newest)
+                *ret_newest = newest;
+        return rr;
+}
+
+int scan_rpm_packages(const struct vb_scan_options *o, int64_t since, vb_scan_cb cb, void *userdata,
+                      int64_t *ret_newest, struct vb_diag *diag) {
+        struct vb_scan_stats stats = {};
+        struct scan_ctx c = { .o = o, .cb = cb, .userdata = userdata, .stats = &stats };
+        int r;
+
+        c.in_tx = o->store && store_begin(o->store) >= 0;
+        r = scan_hash_start(&c);
+        if (r >= 0)
+                r = scan_rpm(&c, since, ret_newest, diag);
+        r = scan_hash_finish(&c, r);
+        if (c.in_tx)
+                (void) (r < 0 && r != -EINVAL ? store_rollback(o->store) : store_commit(o->store));
+        return r;
+}
+
+static int scan_dpkg(struct scan_ctx *c, struct vb_diag *diag);
+
+/* Both databases count where both exist: a bad or missing one never stops
+ * the other. -ENOENT only when the root has neither. */
 static int scan_packages(struct scan_ctx *c, struct vb_diag *diag) {
+        size_t n_diag = diag ? diag->n : 0;
+        int rd = scan_dpkg(c, diag);
+        if (rd < 0 && rd != -EINVAL && rd != -ENOENT)
+                return rd;
+        int rr = scan_rpm(c, 0, NULL, diag);
+        if (rr < 0 && rr != -EINVAL && rr != -ENOENT)
+                return rr;
+        if (rd == -ENOENT && rr == -ENOENT)
+                return -ENOENT;
+        if (rd == -ENOENT && diag && diag->n > n_diag && n_diag < VB_DIAG_MAX) {
+                /* an rpm host without dpkg: its missing status file is no error */
+                size_t extra = diag->n - n_diag - 1;
+                memmove(&diag->items[n_diag], &diag->items[n_diag + 1],
+                        (diag->n < VB_DIAG_MAX ? extra : VB_DIAG_MAX - n_diag - 1) * sizeof diag->items[0]);
+                diag->n--;
+                rd = 0;
+        }
+        return rd == -EINVAL || rr == -EINVAL ? -EINVAL : 0;
+}
+
+static int scan_dpkg(struct scan_ctx *c, struct vb_diag *diag) {
         _cleanup_free_ char *admindir = admindir_of(c->o);
         struct vb_dpkg_db *db = NULL;
         int r;

@@ -89,6 +89,14 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
 int scan_package(const struct vb_scan_options *o, const char *name, const char *arch, int64_t installed_at,
                  vb_scan_cb cb, void *userdata, struct vb_diag *diag);
 
+/* The rpm database's packages (rpmdb.h), all or (since > 0) those
+ * installed at or after since; scan_run does this after the dpkg pass.
+ * -ENOENT if the root has no rpm database; -EINVAL with librpm's words in
+ * diag for one it cannot read (what it could read is still evaluated).
+ * ret_newest (may be NULL) gets the newest install time seen. */
+int scan_rpm_packages(const struct vb_scan_options *o, int64_t since, vb_scan_cb cb, void *userdata,
+                      int64_t *ret_newest, struct vb_diag *diag);
+
 /* One loose file by its path inside the root; -ENOENT if gone, 0 if it is
  * not a regular file (nothing to do). */
 int scan_file(const struct vb_scan_options *o, const char *path, vb_scan_cb cb, void *userdata);

@@ -77,12 +77,16 @@ int store_actions_foreach(struct vb_store *s, const char *state, int (*cb)(const
         return r < 0 ? r : 0;
 }
 
-int store_blocked_packages(struct vb_store *s, int (*cb)(const char *package, void *ud), void *ud) {
+int store_blocked_packages(struct vb_store *s, const char *source, int (*cb)(const char *package, void *ud),
+                           void *ud) {
         _cleanup_finalize_ sqlite3_stmt *st = NULL;
         int r;
 
         r = prepare(s, "SELECT DISTINCT package FROM findings WHERE subject = 'package' AND verdict = 'block' "
-                       "AND action = 'blocked' AND package IS NOT NULL ORDER BY package", &st);
+                       "AND action = 'blocked' AND package IS NOT NULL AND ifnull(source, 'dpkg') = ?1 "
+                       "ORDER BY package", &st);
+        if (r >= 0)
+                r = store_bind(s, st, "t", source);
         while (r >= 0 && (r = store_step(s, st)) > 0)
                 r = cb(column_text(st, 0), ud);
         return r < 0 ? r : 0;

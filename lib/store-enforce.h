@@ -25,8 +25,11 @@ int store_action_finish(struct vb_store *s, int64_t id, const char *state, const
 /* state NULL = every row; oldest first. */
 int store_actions_foreach(struct vb_store *s, const char *state, int (*cb)(const struct vb_action *a, void *ud),
                           void *ud);
-/* Names of packages whose finding is a block that was enforced ("blocked"). */
-int store_blocked_packages(struct vb_store *s, int (*cb)(const char *package, void *ud), void *ud);
+/* Names of packages from one database ("dpkg", which also takes rows from
+ * before sources were recorded, or "rpm") whose finding is a block that
+ * was enforced ("blocked"). */
+int store_blocked_packages(struct vb_store *s, const char *source, int (*cb)(const char *package, void *ud),
+                           void *ud);
 /* 1 if the admin restored what this finding blocked (its action is
  * "restored": the same content is not acted on again), 0 if not. */
 int store_finding_is_restored(struct vb_store *s, int64_t finding_id);

@@ -194,22 +194,23 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
         r = store_prepare(s, STORE_STMT_FINDING_RECORD,
                           "INSERT INTO findings (ban, vendor, subject, package, version, arch, path, sha256, "
                           "                      verdict, indicators, action, mode, first_seen_usec, "
-                          "                      last_seen_usec, event_usec, decided_usec) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "                      last_seen_usec, event_usec, decided_usec, source) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (ban, subject, ifnull(package, ''), ifnull(version, ''), ifnull(path, '')) "
                           "DO UPDATE SET "
                           "        last_seen_usec = max(last_seen_usec, excluded.last_seen_usec), "
                           "        verdict = excluded.verdict, indicators = excluded.indicators, "
                           "        action = CASE WHEN action = 'restored' AND sha256 IS excluded.sha256 "
                           "                      THEN 'restored' ELSE excluded.action END, "
-                          "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1 "
+                          "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1, "
+                          "        source = ifnull(excluded.source, source) "
                           "RETURNING id, n_seen", &st);
         if (r < 0)
                 return r;
-        r = store_bind(s, st, "ttttttttttttiiii", f->ban, f->vendor, f->subject, f->package, f->version,
+        r = store_bind(s, st, "ttttttttttttiiiit", f->ban, f->vendor, f->subject, f->package, f->version,
                        f->arch, f->path, f->sha256, verdict_to_string(f->verdict), f->indicators, f->action,
                        f->mode, f->first_seen_usec ? f->first_seen_usec : f->last_seen_usec,
-                       f->last_seen_usec, f->event_usec, f->decided_usec);
+                       f->last_seen_usec, f->event_usec, f->decided_usec, f->source);
         if (r < 0)
                 return r;
         r = store_step(s, st);
@@ -236,7 +237,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
         r = store_prepare(s, STORE_STMT_FINDING_FOREACH,
                           "SELECT id, ban, vendor, subject, package, version, arch, path, sha256, verdict, "
                           "       indicators, action, mode, first_seen_usec, last_seen_usec, event_usec, "
-                          "       decided_usec "
+                          "       decided_usec, source "
                           "FROM findings ORDER BY last_seen_usec DESC, id DESC", &st);
         if (r < 0)
                 return r;
@@ -260,6 +261,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
                         .last_seen_usec = sqlite3_column_int64(st, 14),
                         .event_usec = sqlite3_column_int64(st, 15),
                         .decided_usec = sqlite3_column_int64(st, 16),
+                        .source = column_text(st, 17),
                 };
 
                 r = cb(&f, userdata);

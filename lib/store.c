@@ -170,6 +170,12 @@ static const char schema_v3[] =
         ");\n"
         "PRAGMA user_version = 3;\n";
 
+/* Schema v4: which package database a package finding came from
+ * ('dpkg' or 'rpm'; NULL for files and for rows older than v4). */
+static const char schema_v4[] =
+        "ALTER TABLE findings ADD COLUMN source TEXT;\n"
+        "PRAGMA user_version = 4;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -181,6 +187,7 @@ static const struct store_migration migrations[] = {
         { 1, schema_v1 },
         { 2, schema_v2 },
         { 3, schema_v3 },
+        { 4, schema_v4 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -14,7 +14,7 @@
 
 #define VB_STORE_FILE "vendorban.db"
 /* The schema version (PRAGMA user_version) this build creates and reads. */
-#define VB_STORE_SCHEMA_VERSION 3
+#define VB_STORE_SCHEMA_VERSION 4
 
 /* One connection with its prepared statements: use it from one thread at
  * a time (each thread that needs the database opens its own). */
@@ -136,6 +136,7 @@ struct vb_finding {
         int64_t last_seen_usec;
         int64_t event_usec;             /* when the triggering event happened (0 if unknown) */
         int64_t decided_usec;           /* when the verdict was reached and logged */
+        const char *source;             /* package database: "dpkg" or "rpm"; NULL for a file */
 };
 int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t *ret_id, bool *ret_new);
 /* Newest first (last_seen, then id). The pointers in the struct are valid

@@ -10,7 +10,7 @@ _vendorbanctl() {
                 words=("${COMP_WORDS[@]}")
                 cword=$COMP_CWORD
         }
-        local commands="scan findings status policy explain quarantine apt-hook"
+        local commands="scan findings status policy explain quarantine apt-hook rpm-hook"
         local global="--root --policy-root --config --json --no-pager --help --version"
 
         case $prev in

@@ -10,7 +10,7 @@
 vb_require_programs ctl
 
 vb_step "each command's --help is its own usage (exit 0)"
-for verb in scan findings status policy explain quarantine apt-hook; do
+for verb in scan findings status policy explain quarantine apt-hook rpm-hook; do
         vb_run "$VB_CTL" "$verb" --help
         vb_expect_rc 0
         grep -q "^Usage: vendorbanctl \[OPTIONS\] $verb" "$VB_OUT" || vb_fail "'$verb --help' is not $verb's usage: $(head -n 2 "$VB_OUT")"

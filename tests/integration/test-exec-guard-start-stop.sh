@@ -28,6 +28,9 @@ benign=$root/usr/local/bin/benign
 mkdir -p "$(dirname "$kesl")" "$(dirname "$benign")"
 cp /bin/true "$kesl"
 cp /bin/true "$benign"
+# Distinct bytes: the content of a file denied by its path is banned
+# under any name once known.
+printf 'vendorban test: benign\n' >>"$benign"
 
 vb_step "a background loop: exec the benign and the banned binary, count rounds in a file off the tmpfs"
 beat=$VB_TMP/beat

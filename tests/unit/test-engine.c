@@ -161,6 +161,27 @@ START_TEST(test_engine_package_names_precision) {
 }
 END_TEST
 
+/* rpm's Packager is matched like a maintainer; the source changes nothing. */
+START_TEST(test_engine_rpm_packager_is_a_maintainer) {
+        struct vb_policy *p = policy_make(false);
+        struct vb_package pkg = pkg_named("endpoint-agent", day("2024-10-01"));
+        struct vb_decision d;
+
+        pkg.source = "rpm";
+        pkg.packager = "Build Team <builder@kaspersky.com>";
+        engine_evaluate_package(p, &pkg, day("2024-10-01"), &d);
+        ck_assert_int_eq(d.verdict, VB_VERDICT_BLOCK);
+        ck_assert_uint_eq(d.n_matches, 1);
+        ck_assert_int_eq(d.matches[0].kind, VB_IND_MAINTAINER);
+        ck_assert_ptr_eq(d.matches[0].value, pkg.packager);
+
+        pkg.packager = "Fedora Project";
+        engine_evaluate_package(p, &pkg, day("2024-10-01"), &d);
+        assert_no_match(&d);
+        policy_destroy(p);
+}
+END_TEST
+
 START_TEST(test_engine_maintainer_case_insensitive) {
         struct vb_policy *p = policy_make(false);
         struct vb_package pkg = pkg_named("endpoint-agent", day("2024-10-01"));
@@ -762,6 +783,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_engine_phase_ties_cite_the_most_recent_phase);
         tcase_add_test(tc, test_engine_package_names_precision);
         tcase_add_test(tc, test_engine_maintainer_case_insensitive);
+        tcase_add_test(tc, test_engine_rpm_packager_is_a_maintainer);
         tcase_add_test(tc, test_engine_amavis_allowed);
         tcase_add_test(tc, test_engine_rspamd_allowed);
         tcase_add_test(tc, test_engine_lynis_allowed);

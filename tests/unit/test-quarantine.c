@@ -712,7 +712,8 @@ START_TEST(test_quarantine_ledger_migrates_from_v1) {
         store_free(store);
         store = NULL;
         ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
-        ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE quarantine; DROP TABLE actions; DROP TABLE policy_last_good; PRAGMA user_version = 1;", NULL, NULL, NULL),
+        ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE quarantine; DROP TABLE actions; DROP TABLE policy_last_good; "
+                                          "ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 1;", NULL, NULL, NULL),
                          SQLITE_OK);
         sqlite3_close(db);
 

@@ -486,6 +486,7 @@ END_TEST
 
 /* Findings. */
 
+
 static struct vb_finding finding(const char *version, int64_t t) {
         return (struct vb_finding) {
                 .ban = "kaspersky", .vendor = "Kaspersky", .subject = "package", .package = "kesl",
@@ -494,6 +495,35 @@ static struct vb_finding finding(const char *version, int64_t t) {
                 .first_seen_usec = t, .last_seen_usec = t, .event_usec = t - 1, .decided_usec = t,
         };
 }
+
+static int get_source(const struct vb_finding *f, void *userdata) {
+        char *out = userdata;
+        snprintf(out, 16, "%s", f->source ? f->source : "(null)");
+        return 0;
+}
+
+/* Schema v3 adds findings.source to a v2 ledger, keeping its rows. */
+START_TEST(test_store_findings_source_migrates_and_round_trips) {
+        struct vb_store *s = open_rw();
+        struct vb_finding f = finding("12.0", 1000);
+        char src[16] = "";
+
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        store_free(s);
+        raw_exec("ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 3;");
+
+        s = open_rw();
+        ck_assert_int_eq(store_schema_version(s), 4);
+        (void) store_findings_foreach(s, get_source, src);
+        ck_assert_str_eq(src, "(null)"); /* an old row: from before sources were recorded */
+        f.source = "rpm";
+        f.last_seen_usec = 2000;
+        ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
+        ck_assert_int_eq(store_findings_foreach(s, get_source, src), 0);
+        ck_assert_str_eq(src, "rpm");
+        store_free(s);
+}
+END_TEST
 
 static int check_single(const struct vb_finding *f, void *userdata) {
         int64_t id = *(int64_t *) userdata;
@@ -766,6 +796,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_store_findings_null_fields_dedupe);
         tcase_add_test(tc, test_store_findings_foreach_newest_first);
         tcase_add_test(tc, test_store_packages_upsert_sweep_count);
+        tcase_add_test(tc, test_store_findings_source_migrates_and_round_trips);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("transactions");
