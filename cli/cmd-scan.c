@@ -185,7 +185,7 @@ static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int6
 }
 
 static void print_json(const struct vb_cli *cli, const struct vb_policy *p, const struct scan_ctx *c,
-                       const struct vb_scan_stats *st) {
+                       const struct vb_scan_stats *st, const struct vb_diag *unreadable) {
         struct vb_json j;
 
         json_init(&j, stdout);
@@ -202,6 +202,15 @@ static void print_json(const struct vb_cli *cli, const struct vb_policy *p, cons
         json_kv_uint(&j, "files_cached", st->files_cached);
         json_kv_uint(&j, "bytes_hashed", st->bytes_hashed);
         json_kv_uint(&j, "errors", st->errors);
+        json_key(&j, "unreadable");     /* the paths behind errors, by name (at most VB_DIAG_MAX) */
+        json_array_begin(&j);
+        for (size_t i = 0; i < unreadable->n && i < VB_DIAG_MAX; i++) {
+                json_object_begin(&j);
+                json_kv_string(&j, "path", unreadable->items[i].file);
+                json_kv_string(&j, "error", unreadable->items[i].message);
+                json_object_end(&j);
+        }
+        json_array_end(&j);
         json_kv_int(&j, "duration_ms", st->duration_usec / 1000);
         json_key(&j, "findings");
         json_array_begin(&j);
@@ -298,7 +307,7 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
         diag_print(&unreadable, stderr);        /* each path that could not be read, by name */
 
         if (cli->json)
-                print_json(cli, p, &c, &st);
+                print_json(cli, p, &c, &st, &unreadable);
         else
                 print_human(&c, &st);
 

@@ -25,7 +25,7 @@ vb_run "$VB_CTL" --root "$root" --json scan
 vb_expect_rc 1
 vb_jq_assert "$VB_OUT" 'any(.findings[]; .path == $p and .verdict == "block")' "the deep banned file was not found" \
         --arg p "${deep}kesl"
-vb_jq_assert "$VB_OUT" '.errors == 0 and .files_scanned == 2' "the deep tree was not walked whole"
+vb_jq_assert "$VB_OUT" '.errors == 0 and .unreadable == [] and .files_scanned == 2' "the deep tree was not walked whole"
 
 vb_step "vendorband's startup scan finds it too"
 vb_start_daemon "$root"
@@ -48,5 +48,7 @@ grep -Fq "/opt/locked: cannot read: Permission denied" "$VB_ERR" ||
         { vb_show_last; vb_fail "the unreadable directory is not named"; }
 vb_jq_assert "$VB_OUT" '.errors == 1 and any(.findings[]; .path == $p)' \
         "the unreadable directory hid the rest, or was not counted" --arg p "${deep}kesl"
+vb_jq_assert "$VB_OUT" '.unreadable == [{"path": "/opt/locked", "error": "cannot read: Permission denied"}]' \
+        "scan --json does not name the unreadable directory"
 
 vb_step "all checks passed"
