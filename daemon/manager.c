@@ -272,7 +272,6 @@ static int manager_reload(struct vb_manager *m) {
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         policy_source_write(m->root, p);
-        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
                 struct vb_enforcer e = {
                         .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb,
@@ -470,8 +469,11 @@ int manager_startup(struct vb_manager *m) {
         return 0;
 }
 
+/* Hook: what follows a policy (re)load, on the loop, the work thread
+ * running again. (At start the summary follows the startup scan.) */
 void manager_policy_loaded(struct vb_manager *m, bool reload) {
-        /* Hook: what else follows a policy (re)load. */
+        if (reload)
+                summary_write(m, "reload"); /* fleet hook: policy loaded */
 }
 
 int manager_run(struct vb_manager *m) {
