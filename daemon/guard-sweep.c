@@ -307,7 +307,7 @@ static void sweep_all(struct guard_sweep *s) {
                 char *end;
                 long pid = strtol(de->d_name, &end, 10);
                 if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && *end == '\0')
-                        (void) judge_pid(s, (pid_t) pid);
+                        judge_and_watch(s, (pid_t) pid);
         }
         closedir(d);
 }
@@ -328,8 +328,11 @@ static int connector_open(void) {
                 .cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(enum proc_cn_mcast_op) },
                 .op = PROC_CN_MCAST_LISTEN,
         };
-        int bufsize = 1 << 20;
-        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
+        /* A burst of execs must not overflow it (a lost message costs a
+         * full sweep): beyond rmem_max with CAP_NET_ADMIN. */
+        int bufsize = 4 << 20;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof bufsize) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
         if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0 || send(fd, &msg, sizeof msg, 0) < 0) {
                 int r = -errno;
                 close(fd);
@@ -358,9 +361,12 @@ static void connector_read(struct guard_sweep *s) {
                         struct cn_msg *cn = NLMSG_DATA(nh);
                         if (nh->nlmsg_type != NLMSG_DONE || cn->len < sizeof(struct proc_event))
                                 continue;
-                        struct proc_event *ev = (struct proc_event *) cn->data;
-                        if (ev->what == PROC_EVENT_EXEC)
-                                judge_and_watch(s, ev->event_data.exec.process_pid);
+                        /* The event sits 4 bytes off its alignment after
+                         * the headers: copy it out. */
+                        struct proc_event ev;
+                        memcpy(&ev, cn->data, sizeof ev);
+                        if (ev.what == PROC_EVENT_EXEC)
+                                judge_and_watch(s, ev.event_data.exec.process_pid);
                 }
         }
 }

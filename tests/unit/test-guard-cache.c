@@ -111,6 +111,32 @@ START_TEST(test_guard_cache_rejects_bad_input) {
 }
 END_TEST
 
+/* A file written through a shared mapping keeps its key on tmpfs: the
+ * guard forgets it by (dev, ino). The others stay; the slot is reused. */
+START_TEST(test_guard_cache_remove_forgets_one_file) {
+        struct vb_guard_cache *c = NULL;
+        struct vb_file_content got;
+
+        ck_assert_int_eq(guard_cache_new(4, &c), 0);
+        for (uint64_t i = 1; i <= 4; i++) {
+                struct vb_file_key k = key(i);
+                struct vb_file_content v = content(i);
+                ck_assert_int_eq(guard_cache_put(c, &k, &v), 0);
+        }
+        struct vb_file_key k2 = key(2), k3 = key(3), k9 = key(9);
+        guard_cache_remove(c, k2.dev, k2.ino);
+        guard_cache_remove(c, 1, 12345);        /* not there: nothing happens */
+        ck_assert(!guard_cache_get(c, &k2, &got));
+        ck_assert(guard_cache_get(c, &k3, &got));
+        struct vb_file_content v9 = content(9);
+        ck_assert_int_eq(guard_cache_put(c, &k9, &v9), 0);
+        ck_assert(guard_cache_get(c, &k9, &got));
+        ck_assert_str_eq(got.sha256, v9.sha256);
+        ck_assert(!guard_cache_get(c, &k2, &got));
+        guard_cache_free(c);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("guard-cache");
         TCase *tc = tcase_create("core");
@@ -118,6 +144,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_guard_cache_any_key_change_misses);
         tcase_add_test(tc, test_guard_cache_bounded_and_keeps_hot_entries);
         tcase_add_test(tc, test_guard_cache_rejects_bad_input);
+        tcase_add_test(tc, test_guard_cache_remove_forgets_one_file);
         suite_add_tcase(s, tc);
         return s;
 }
