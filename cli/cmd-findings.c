@@ -225,7 +225,7 @@ int cmd_findings(const struct vb_cli *cli, int argc, char **argv) {
                 return CLI_EXIT_ERROR;
         r = cli_store_open_ro(db, &store);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_read_error(r, p, db);
 
         if (cli->json)
                 return list_json(cli, store, db);

@@ -144,7 +144,7 @@ static int quarantine_list(const struct vb_cli *cli) {
                 return CLI_EXIT_ERROR;
         r = cli_store_open_ro(db, &store);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_read_error(r, p, db);
         return cli->json ? list_json(store, db) : list_human(cli, store, db);
 }
 
@@ -249,7 +249,8 @@ static int quarantine_restore_cmd(const struct vb_cli *cli, const char *arg) {
         if (parse_id(arg, &id) < 0)
                 return cli_usage_error("quarantine restore: not an entry ID: '%s'", arg);
         if (geteuid() != 0) {
-                fputs("vendorbanctl: quarantine restore needs root\n", stderr);
+                fputs("vendorbanctl: quarantine restore needs root (members of the auditor group may only list)\n",
+                      stderr);
                 return CLI_EXIT_ERROR;
         }
         /* The policy names the state directory and the quarantine in it. */

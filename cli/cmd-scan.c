@@ -132,12 +132,15 @@ static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int6
 
         if (!dir || !db)
                 return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+        if (geteuid() != 0 && access(db, W_OK) < 0 && errno != ENOENT)
+                return cli_ledger_write_error(-errno, p, db);
         r = mkdir_p(dir, 0700);
         if (r < 0)
-                return cli_error_errno(r, "failed to create the state directory %s", dir);
+                return cli_ledger_write_error(r, p, db);
         r = store_open(db, false, ret);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_write_error(r, p, db);
+        cli_ledger_share(p, dir, db);
         r = store_policy_compile(*ret, p, now);
         if (r < 0)
                 return cli_error_errno(r, "failed to compile the policy into %s (%s)", db,

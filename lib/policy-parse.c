@@ -25,7 +25,7 @@ enum check {
 static const char *const config_keys[] = {
         "mode", "watch_paths", "rescan_interval", "debounce_ms", "exec_guard",
         "apt_hook_on_error", "state_dir", "bans_dir", "vendor_bans_dir", "dpkg_admin_dir",
-        "hook_on_error", NULL,
+        "hook_on_error", "auditor_group", NULL,
 };
 static const char *const ban_keys[] = {
         "id", "vendor", "entities", "authority", "reference", "phases",
@@ -434,7 +434,10 @@ int policy_parse_config(struct policy_loader *l, const config_setting_t *root, s
         r = get_path(l, root, "vendor_bans_dir", &c->vendor_bans_dir);
         if (r < 0)
                 return r;
-        return get_path(l, root, "dpkg_admin_dir", &c->dpkg_admin_dir);
+        r = get_path(l, root, "dpkg_admin_dir", &c->dpkg_admin_dir);
+        if (r < 0)
+                return r;
+        return get_string(l, root, "auditor_group", false, &c->auditor_group);
 }
 
 static int phase_parse(struct policy_loader *l, const config_setting_t *s, struct vb_phase *p) {

@@ -54,8 +54,9 @@ int policy_config_defaults(struct vb_config *c) {
                 .bans_dir = strdup(DEFAULT_BANS_DIR),
                 .vendor_bans_dir = strdup(DEFAULT_VENDOR_BANS_DIR),
                 .dpkg_admin_dir = strdup("/var/lib/dpkg"),
+                .auditor_group = strdup(VB_DEFAULT_AUDITOR_GROUP),
         };
-        if (!c->state_dir || !c->bans_dir || !c->vendor_bans_dir || !c->dpkg_admin_dir)
+        if (!c->state_dir || !c->bans_dir || !c->vendor_bans_dir || !c->dpkg_admin_dir || !c->auditor_group)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(watch); i++) {
                 r = strv_push(&c->watch_paths, watch[i]);
@@ -90,6 +91,7 @@ static void config_clear(struct vb_config *c) {
         free(c->bans_dir);
         free(c->vendor_bans_dir);
         free(c->dpkg_admin_dir);
+        free(c->auditor_group);
         policy_origins_clear(&c->origins);
         *c = (struct vb_config) {};
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store-internal.h"
 #include "util.h"
@@ -487,11 +488,45 @@ static int store_configure(struct vb_store *s) {
                 return r;
 
         if (!s->read_only) {
+                /* The -wal and -shm stay after the last writer closes, so that
+                 * a reader without write access to the directory (the auditor
+                 * group) can open the ledger while no writer runs. */
+                int one = 1;
+                (void) sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
                 rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
                 if (rc != SQLITE_OK)
                         return store_fail(s, rc);
         }
         return 0;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-escaped where a URI needs it. */
+static char *store_immutable_uri(const char *path) {
+        size_t n = strlen(path);
+        char *u = malloc(3 * n + sizeof "file:?immutable=1"), *o = u;
+
+        if (!u)
+                return NULL;
+        o = stpcpy(o, "file:");
+        for (const char *p = path; *p; p++) {
+                if (*p == '%' || *p == '?' || *p == '#' || (unsigned char) *p < 0x20)
+                        o += sprintf(o, "%%%02X", (unsigned char) *p);
+                else
+                        *o++ = *p;
+        }
+        strcpy(o, "?immutable=1");
+        return u;
+}
+
+/* A WAL ledger that no writer holds open, read by someone who may not create
+ * its -wal and -shm (the auditor group, a read-only mount): with no -wal
+ * file, the main file holds every committed row, so it is read as immutable. */
+static bool store_wants_immutable(const char *path) {
+        _cleanup_free_ char *wal = NULL;
+
+        if (asprintf(&wal, "%s-wal", path) < 0)
+                return false;
+        return access(wal, F_OK) < 0 && errno == ENOENT && access(path, R_OK) == 0;
 }
 
 static void store_close_db(struct vb_store *s) {
@@ -525,6 +560,13 @@ int store_open(const char *path, bool read_only, struct vb_store **ret) {
                 r = store_fail(s, rc);
         else
                 r = store_configure(s);
+        if ((r == -EACCES || r == -EROFS) && read_only && store_wants_immutable(path)) {
+                _cleanup_free_ char *uri = store_immutable_uri(path);
+
+                store_close_db(s);
+                rc = uri ? sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
+                r = !s->db ? -ENOMEM : rc != SQLITE_OK ? store_fail(s, rc) : store_configure(s);
+        }
         if (r >= 0)
                 r = store_migrate(s);
 
