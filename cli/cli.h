@@ -69,6 +69,10 @@ int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, c
 /* Open the ledger read-only; *ret = NULL (and 0) if it does not exist yet. */
 int cli_store_open_ro(const char *db_path, struct vb_store **ret);
 
+/* cmd-quarantine-delete.c: "quarantine delete ID"; the retention after a root scan. */
+int cmd_quarantine_delete(const struct vb_cli *cli, const char *arg);
+void cli_quarantine_expire(const struct vb_cli *cli, const struct vb_policy *p, struct vb_store *store);
+
 /* access.c: a permission error (not root) that names the auditor group;
  * otherwise the plain error. Both return CLI_EXIT_ERROR. */
 bool cli_is_denied(int r);

@@ -207,6 +207,7 @@ static void show_json(const struct vb_policy *p) {
         json_kv_string(&j, "vendor_bans_dir", c->vendor_bans_dir);
         json_kv_string(&j, "dpkg_admin_dir", c->dpkg_admin_dir);
         json_kv_string(&j, "auditor_group", c->auditor_group);
+        json_kv_int(&j, "quarantine_retention", c->quarantine_retention);
         json_origins(&j, &c->origins);
         json_object_end(&j);
         json_kv_strv(&j, "files", &p->files);
@@ -310,6 +311,10 @@ static void show_human(const struct vb_policy *p) {
         printf("bans dir:        %s (local), %s (shipped)\n", c->bans_dir, c->vendor_bans_dir);
         printf("dpkg admin dir:  %s\n", c->dpkg_admin_dir);
         printf("auditor group:   %s\n", c->auditor_group);
+        if (c->quarantine_retention)
+                printf("quarantine kept: %llds\n", (long long) c->quarantine_retention);
+        else
+                printf("quarantine kept: forever\n");
         printf("digest:          %s\n", p->digest);
         printf("bans:            %zu (%zu indicators)\n", p->n_bans, cli_policy_indicators(p));
         for (size_t i = 0; i < p->files.n; i++)

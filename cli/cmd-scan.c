@@ -269,6 +269,8 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                         cli_error_errno(r, "scan of %s failed", cli->root);
         }
         diag_print(&unreadable, stderr);        /* each path that could not be read, by name */
+        if (c.record)
+                cli_quarantine_expire(cli, p, store);   /* quarantine_retention */
 
         if (cli->json)
                 print_json(cli, p, &c, &st, &unreadable);

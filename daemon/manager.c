@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "last-good.h"
 #include "ledger-access.h"
+#include "quarantine.h"
 #include "manager.h"
 #include "rpmdb.h"
 
@@ -114,6 +115,29 @@ static int open_ledger(struct vb_manager *m) {
         return 0;
 }
 
+/* quarantine_retention: quarantined copies older than it are deleted (rows kept). */
+static void expire_quarantine(struct vb_manager *m) {
+        _cleanup_free_ char *qdir = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!m->store || m->policy->config.quarantine_retention <= 0)
+                return;
+        qdir = enforce_quarantine_dir(m->policy);
+        if (!qdir)
+                return;
+        r = quarantine_expire(m->store, m->root, qdir, m->policy->config.quarantine_retention, now_usec(), &n);
+        if (n > 0)
+                journal_event(VB_MID_ACTION, LOG_NOTICE,
+                              (const char *const[]) { "VENDORBAN_ACTION=delete-quarantined", NULL },
+                              "Deleted %zu quarantined cop%s older than quarantine_retention (%llds); the ledger "
+                              "rows are kept.", n, n == 1 ? "y" : "ies",
+                              (long long) m->policy->config.quarantine_retention);
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL, "Quarantine retention: %s, ignoring.",
+                              store_errmsg(m->store) ?: strerror(-r));
+}
+
 /* Finish or roll back what a crash interrupted, and in enforce mode make
  * the APT pins match the ledger. */
 static void repair_and_pin(struct vb_manager *m) {
@@ -129,6 +153,7 @@ static void repair_and_pin(struct vb_manager *m) {
                               r < 0 ? "; some could not be checked: " : "", r < 0 ? strerror(-r) : "");
         if (m->policy->config.mode == VB_MODE_ENFORCE)
                 (void) enforce_apt_pins(&e);
+        expire_quarantine(m);
 }
 
 static int start_watcher(struct vb_manager *m) {
@@ -180,6 +205,7 @@ static int arm_rescan(struct vb_manager *m) {
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
         struct vb_manager *m = userdata;
 
+        expire_quarantine(m);
         (void) manager_full_scan(m, "periodic");
         (void) arm_rescan(m);
         return 0;

@@ -86,6 +86,7 @@ struct vb_config {
         char *vendor_bans_dir;          /* shipped bans; default /usr/share/vendorban/bans.d */
         char *dpkg_admin_dir;           /* default /var/lib/dpkg */
         char *auditor_group;            /* reads the ledger, changes nothing; default "vendorban" */
+        int64_t quarantine_retention;   /* seconds a quarantined copy is kept; 0 = forever (default) */
         struct vb_origins origins;
 };
 

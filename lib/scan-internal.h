@@ -19,6 +19,7 @@ struct scan_ctx {
         size_t batch;                   /* file cache rows written in this transaction */
         bool in_tx;                     /* scan_run batches its writes in a transaction */
         bool files_pass;                /* the file pass follows: it covers the watched paths */
+        struct vb_pathset *installed;   /* full scan: "name\x1fversion" of each dpkg package seen, or NULL */
 };
 
 /* A path that could not be read: counted, and named in o->unreadable. */

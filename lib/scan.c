@@ -68,6 +68,11 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
         };
         engine_evaluate_package(o->policy, &pkg, o->now, &d);
         c->stats->packages++;
+        if (c->installed) {
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, "%s\x1f%s", dp->name, dp->version ?: "") >= 0)
+                        (void) pathset_add(c->installed, key);
+        }
 
         if (o->store) {
                 struct vb_inventory_entry e = {
@@ -296,12 +301,22 @@ static int scan_files(struct scan_ctx *c) {
         return r;
 }
 
+/* For store_findings_mark_gone(): was name at version seen by this scan? */
+static bool package_installed(const char *name, const char *version, void *userdata) {
+        _cleanup_free_ char *key = NULL;
+
+        if (asprintf(&key, "%s\x1f%s", name, version ?: "") < 0)
+                return true;    /* when in doubt, not gone */
+        return pathset_contains(userdata, key);
+}
+
 int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
              struct vb_diag *diag) {
         struct vb_scan_options local = *o;
-        struct vb_pathset owned = {};
+        struct vb_pathset owned = {}, installed = {};
         struct vb_scan_stats stats = {};
-        struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats };
+        struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats,
+                              .installed = &installed };
         int64_t start = now_usec();
         int r = 0, rp = 0, rl = 0;
 
@@ -327,7 +342,12 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         if (r >= 0 && o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT))
                 r = scan_files(&c);
         r = scan_hash_finish(&c, r);
+        /* What was found before and is no longer there is resolved. */
+        if (r >= 0 && c.in_tx && local.store)
+                (void) store_findings_mark_gone(local.store, o->root, o->packages && rp >= 0 ? package_installed : NULL,
+                                                &installed, now_usec(), NULL);
         pathset_clear(&owned);
+        pathset_clear(&installed);
         if (c.in_tx) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
                         (void) store_rollback(o->store);

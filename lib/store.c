@@ -176,6 +176,43 @@ static const char schema_v4[] =
         "ALTER TABLE findings ADD COLUMN source TEXT;\n"
         "PRAGMA user_version = 4;\n";
 
+/* Schema v5: a finding whose package or file has gone since (removed by
+ * the admin, its quarantined copy deleted) is resolved, with the time a
+ * scan noticed it; a quarantined copy can be deleted (state 'deleted', the
+ * row kept). SQLite cannot change a CHECK: the quarantine table is rebuilt. */
+static const char schema_v5[] =
+        "ALTER TABLE findings ADD COLUMN gone_usec INTEGER;  -- NULL while the subject is there\n"
+        "CREATE TABLE quarantine_v5 (\n"
+        "        -- One row per file moved (or about to be moved) into the quarantine directory.\n"
+        "        -- finding_id is deliberately no foreign key, like findings.ban.\n"
+        "        id INTEGER PRIMARY KEY,\n"
+        "        finding_id INTEGER,              -- NULL if not from a finding\n"
+        "        state TEXT NOT NULL CHECK (state IN ('pending', 'quarantined', 'restored', 'rolled-back', 'failed',\n"
+        "                                             'deleted')),\n"
+        "        path TEXT NOT NULL,              -- original path, inside the root\n"
+        "        uid INTEGER NOT NULL,\n"
+        "        gid INTEGER NOT NULL,\n"
+        "        mode INTEGER NOT NULL,           -- permission bits (07777) of the original\n"
+        "        size INTEGER NOT NULL,\n"
+        "        mtime_ns INTEGER NOT NULL,\n"
+        "        sha256 TEXT NOT NULL,\n"
+        "        stored_name TEXT NOT NULL,       -- file name in the quarantine directory: sha256[.N]\n"
+        "        error TEXT,                      -- why it failed, or NULL\n"
+        "        created_usec INTEGER NOT NULL,\n"
+        "        moved_usec INTEGER,\n"
+        "        restored_usec INTEGER,\n"
+        "        deleted_usec INTEGER             -- the stored copy removed (quarantine delete, retention)\n"
+        ");\n"
+        "INSERT INTO quarantine_v5 (id, finding_id, state, path, uid, gid, mode, size, mtime_ns, sha256,\n"
+        "                           stored_name, error, created_usec, moved_usec, restored_usec)\n"
+        "        SELECT id, finding_id, state, path, uid, gid, mode, size, mtime_ns, sha256,\n"
+        "               stored_name, error, created_usec, moved_usec, restored_usec FROM quarantine;\n"
+        "DROP TABLE quarantine;\n"
+        "ALTER TABLE quarantine_v5 RENAME TO quarantine;\n"
+        "CREATE INDEX quarantine_by_state ON quarantine (state);\n"
+        "CREATE INDEX quarantine_by_sha256 ON quarantine (sha256);\n"
+        "PRAGMA user_version = 5;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -188,6 +225,7 @@ static const struct store_migration migrations[] = {
         { 2, schema_v2 },
         { 3, schema_v3 },
         { 4, schema_v4 },
+        { 5, schema_v5 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");
