@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy-hint.h"
 #include "policy-parse.h"
 
 #define MARKER_MIN 4
@@ -165,7 +166,12 @@ static bool name_in(const char *name, const char *const *names) {
 static void check_keys(struct policy_loader *l, const config_setting_t *group, const char *const *keys) {
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *e = config_setting_get_elem(group, i);
-                if (!name_in(config_setting_name(e), keys))
+                if (name_in(config_setting_name(e), keys))
+                        continue;
+                const char *near = policy_nearest_key(config_setting_name(e), keys);
+                if (near)
+                        policy_bad(l, e, "unknown setting (did you mean %s?)", near);
+                else
                         policy_bad(l, e, "unknown setting");
         }
 }
