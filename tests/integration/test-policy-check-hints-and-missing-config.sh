@@ -7,6 +7,7 @@
 # config and in a ban file. `--config` naming a missing file fails
 # `vendorbanctl policy check` (2) and `vendorband --check` (not 0), naming
 # the file; without --config a missing main config still means every default.
+# `policy show --json` names hook_on_error as the setting is named.
 . "$(dirname "$0")/lib.sh"
 vb_require_programs ctl daemon
 
@@ -53,6 +54,13 @@ grep -q 'nonexistent.conf: No such file or directory' "$VB_ERR" || { vb_show_las
 vb_run "$VB_DAEMON" --root "$root" --config /etc/vendorban/nonexistent.conf --check
 [ "$VB_RC" -ne 0 ] || { vb_show_last; vb_fail "vendorband --check passed with a missing --config"; }
 grep -q 'nonexistent.conf: No such file or directory' "$VB_ERR" || { vb_show_last; vb_fail "vendorband --check does not name the missing file"; }
+
+vb_step "policy show --json names the settings as the config does (hook_on_error, not apt_hook_allow_on_error)"
+vb_run "$VB_CTL" --root "$root" --json policy show
+vb_expect_rc 0
+vb_jq_assert "$VB_OUT" '.config.hook_on_error == "allow" and .config.apt_hook_on_error == "allow" and
+        (.config | has("apt_hook_allow_on_error") | not) and .config.auditor_group == "vendorban"' \
+        "policy show --json: hook_on_error / auditor_group not named as the settings"
 
 vb_step "without --config, a missing main config is every default"
 rm "$conf"
