@@ -73,6 +73,10 @@ int cli_store_open_ro(const char *db_path, struct vb_store **ret);
 int cmd_quarantine_delete(const struct vb_cli *cli, const char *arg);
 void cli_quarantine_expire(const struct vb_cli *cli, const struct vb_policy *p, struct vb_store *store);
 
+/* progress.c: on a tty (and without --json), scan progress on stderr. */
+struct vb_scan_options;
+void cli_progress_setup(const struct vb_cli *cli, struct vb_scan_options *o, bool *shown);
+
 /* access.c: a permission error (not root) that names the auditor group;
  * otherwise the plain error. Both return CLI_EXIT_ERROR. */
 bool cli_is_denied(int r);

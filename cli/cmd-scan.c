@@ -261,6 +261,8 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                 .packages = !cli->image_label || image_has_dpkg(cli->root, p),
                 .unreadable = &unreadable,
         };
+        bool progress_shown = false;
+        cli_progress_setup(cli, &o, &progress_shown);
         r = scan_run(&o, on_item, &c, &st, &diag);
         if (r < 0) {
                 if (diag.n > 0)

@@ -68,6 +68,7 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
         };
         engine_evaluate_package(o->policy, &pkg, o->now, &d);
         c->stats->packages++;
+        scan_progress(c, false);
         if (c->installed) {
                 _cleanup_free_ char *key = NULL;
                 if (asprintf(&key, "%s\x1f%s", dp->name, dp->version ?: "") >= 0)
@@ -216,6 +217,9 @@ static int scan_dpkg(struct scan_ctx *c, struct vb_diag *diag) {
         if (r < 0)
                 return r;
 
+        c->prog.packages_total = 0;
+        for (size_t i = 0; i < db->n; i++)
+                c->prog.packages_total += dpkg_package_has_files(&db->pkgs[i]);
         for (size_t i = 0; i < db->n && r >= 0; i++) {
                 if (!dpkg_package_has_files(&db->pkgs[i]))
                         continue;
@@ -301,6 +305,24 @@ static int scan_files(struct scan_ctx *c) {
         return r;
 }
 
+#define SCAN_PROGRESS_EVERY_USEC 200000
+
+void scan_progress(struct scan_ctx *c, bool force) {
+        int64_t now;
+
+        if (!c->o->progress || c->start_usec == 0)
+                return;         /* only scan_run reports progress */
+        now = now_usec();
+        if (!force && now < c->next_tick_usec)
+                return;
+        c->next_tick_usec = now + SCAN_PROGRESS_EVERY_USEC;
+        c->prog.packages = c->stats->packages;
+        c->prog.files = c->stats->files;
+        c->prog.files_expected = c->o->files_expected;
+        c->prog.elapsed_usec = now - c->start_usec;
+        c->o->progress(&c->prog, c->o->progress_userdata);
+}
+
 /* For store_findings_mark_gone(): was name at version seen by this scan? */
 static bool package_installed(const char *name, const char *version, void *userdata) {
         _cleanup_free_ char *key = NULL;
@@ -319,6 +341,8 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                               .installed = &installed };
         int64_t start = now_usec();
         int r = 0, rp = 0, rl = 0;
+
+        c.start_usec = c.next_tick_usec = start;
 
         /* Files of matched packages are covered by the package's finding. */
         if (!local.owned)
@@ -358,6 +382,8 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                 }
         }
         stats.duration_usec = now_usec() - start;
+        c.prog.done = true;
+        scan_progress(&c, true);
         if (ret_stats)
                 *ret_stats = stats;
         return r < 0 ? r : rp < 0 ? rp : rl;
