@@ -8,6 +8,8 @@
 # "would refuse", a broken policy on reload and at start, the summary),
 # every @FIELD@ of its catalog text is a field of that entry, so nothing is
 # left unexpanded. The audit-mode Subjects say "would deny"/"would refuse".
+# The JOURNAL section of vendorband(8) lists every field journalctl --fields
+# shows here and every field the sources send.
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 vb_require_root
@@ -129,5 +131,20 @@ if [ $guard = yes ]; then
         s=$(subject 3f5b7d9f1b3d4a5c8e0a2c4e6f8b0d2c exec-denied)
         [[ $s == "vendorban exec guard denied running"* ]] || vb_fail "enforce guard subject: $s"
 fi
+
+vb_step "the JOURNAL section of vendorband(8) lists every field: journalctl --fields here, and every one the sources send"
+man8=$VB_SOURCE_ROOT/man/vendorband.8
+sed -n '/^\.SH JOURNAL/,/^\.SH /p' "$man8" >"$VB_TMP/journal-section"
+journalctl --sync >/dev/null 2>&1 || true
+journalctl --fields 2>/dev/null | grep '^VENDORBAN_' | sort -u >"$VB_TMP/fields-seen"
+[ -s "$VB_TMP/fields-seen" ] || vb_fail "journalctl --fields shows no VENDORBAN_ field"
+# Sent: "VENDORBAN_X=..." formats, field(l, &k, "VENDORBAN_X", ...), the summary's names.
+grep -rhoE '"VENDORBAN_[A-Z_]+(=|")' "$VB_SOURCE_ROOT"/lib "$VB_SOURCE_ROOT"/daemon "$VB_SOURCE_ROOT"/cli |
+        tr -d '"=' | grep -vE '^VENDORBAN_(TEST_.*|PAGER|GUARD_MOUNTS)$' | sort -u >"$VB_TMP/fields-sent"
+for f in $(sort -u "$VB_TMP/fields-seen" "$VB_TMP/fields-sent"); do
+        grep -q "^\.B $f\$" "$VB_TMP/journal-section" || vb_fail "vendorband(8) JOURNAL does not list $f"
+done
+printf '  %s fields seen here, %s sent by the sources, all listed\n' "$(wc -l <"$VB_TMP/fields-seen")" \
+        "$(wc -l <"$VB_TMP/fields-sent")"
 
 vb_step "all checks passed"
