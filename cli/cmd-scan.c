@@ -219,9 +219,10 @@ static void print_human(const struct scan_ctx *c, const struct vb_scan_stats *st
                        f->action ?: "?");
         }
         printf("scanned %zu packages, %zu files (%zu hashed, %zu cached) in %" PRId64 ".%02" PRId64
-               "s: %zu flagged, %zu blocked\n",
+               "s: %zu flagged, %zu %s\n",
                st->packages, st->files, st->files_hashed, st->files_cached, st->duration_usec / 1000000,
-               st->duration_usec / 10000 % 100, c->flagged, c->blocked);
+               st->duration_usec / 10000 % 100, c->flagged, c->blocked,
+               c->policy && c->policy->config.mode == VB_MODE_AUDIT ? "would block" : "blocked");
         if (st->errors > 0)
                 fprintf(stderr, "vendorbanctl: %zu paths could not be read and were skipped\n", st->errors);
 }

@@ -145,10 +145,10 @@ static int scan_pass(struct vb_manager *m, const char *why, bool files) {
         snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st.packages);
         snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st.files);
         journal_event(VB_MID_SCAN_DONE, r < 0 ? LOG_ERR : LOG_INFO, (const char *const[]) { pk, fl, NULL },
-                      "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu blocked, "
+                      "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu %s, "
                       "%.2fs%s%s.",
                       why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
-                      st.flagged, st.blocked, st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+                      st.flagged, st.blocked, m->policy->config.mode == VB_MODE_AUDIT ? "would block" : "blocked", st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
         refresh_guard(m);
         manager_notify_status(m);
         return r;
@@ -158,17 +158,25 @@ int manager_full_scan(struct vb_manager *m, const char *why) {
         return scan_pass(m, why, true);
 }
 
-static bool dpkg_is_running(struct vb_manager *m) {
-        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.dpkg_admin_dir);
+static bool lock_is_held(const char *dir, const char *name) {
         _cleanup_free_ char *lock = NULL;
 
-        if (!dir || asprintf(&lock, "%s/lock", dir) < 0)
+        if (asprintf(&lock, "%s/%s", dir, name) < 0)
                 return false;
         _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return false;
         struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* dpkg holds "lock" while it runs; APT (and dpkg itself) hold
+ * "lock-frontend" for a whole transaction, across its several dpkg runs:
+ * one install is read (and logged) once, when both are free. */
+static bool dpkg_is_running(struct vb_manager *m) {
+        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.dpkg_admin_dir);
+
+        return dir && (lock_is_held(dir, "lock") || lock_is_held(dir, "lock-frontend"));
 }
 
 /* rpm holds an fcntl lock on DBPATH/.rpm.lock for a whole transaction. */
