@@ -10,7 +10,8 @@
 # logged), installs a benign package (left alone), reloads a broken policy
 # (systemctl reload fails and says why; the old policy stays), restarts
 # with it (the last-known-good policy is enforced), stops the service and
-# purges the package. Every
+# purges the package. An auditor in group vendorban reads findings without
+# root; lintian finds 0 errors and 0 warnings in the built packages. Every
 # command is printed with its output, as a transcript.
 #
 # Usage: tests/system/run.sh [WORKDIR]     (default: build/system-test)
@@ -40,7 +41,7 @@ exec </dev/null
 # shellcheck source=fixtures.sh
 . "$SYSTEST_DIR/fixtures.sh"
 
-for tool in debootstrap dpkg-buildpackage dpkg-deb unshare nsenter findmnt wget pivot_root; do
+for tool in debootstrap dpkg-buildpackage dpkg-deb unshare nsenter findmnt wget pivot_root lintian; do
         if ! command -v "$tool" >/dev/null; then
                 loud "FAIL: $tool is missing (scripts/install-deps installs it)"
                 exit 1
@@ -132,6 +133,16 @@ fi
 BANS_DEB=$(ls "$(dirname "$DEB")"/vendorban-bans_*_all.deb 2>/dev/null | tail -n 1)
 [ -f "$BANS_DEB" ] || { bad "no vendorban-bans_*_all.deb beside $DEB"; exit 1; }
 ok "package built: $(basename "$DEB"), $(stat -c %s "$DEB") bytes; $(basename "$BANS_DEB")"
+# lintian: 0 errors and 0 warnings (debian/vendorban.lintian-overrides says
+# why the one override is there).
+if ! command -v lintian >/dev/null; then
+        bad "lintian is missing (scripts/install-deps installs it)"
+elif lintian --fail-on error,warning --no-cfg "$DEB" "$BANS_DEB" >"$W/lintian.log" 2>&1; then
+        ok "lintian: 0 errors, 0 warnings on both packages"
+else
+        sed 's/^/    /' "$W/lintian.log"
+        bad "lintian reports errors or warnings (log: $W/lintian.log)"
+fi
 dpkg-deb --info "$DEB" | sed -n 's/^ \(Depends\|Installed-Size\):/    \1:/p'
 
 # 2. The root file system, with the package's dependencies already in it
