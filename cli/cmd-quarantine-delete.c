@@ -37,8 +37,7 @@ int cmd_quarantine_delete(const struct vb_cli *cli, const char *arg) {
         if (errno != 0 || end == arg || *end != '\0' || id <= 0)
                 return cli_usage_error("quarantine delete: not an entry ID: '%s'", arg);
         if (geteuid() != 0) {
-                fputs("vendorbanctl: quarantine delete needs root (members of the auditor group may only list)\n",
-                      stderr);
+                fputs("vendorbanctl: quarantine delete needs root\n", stderr);
                 return CLI_EXIT_ERROR;
         }
         r = cli_policy_load(cli, &p);

@@ -250,8 +250,7 @@ static int quarantine_restore_cmd(const struct vb_cli *cli, const char *arg) {
         if (parse_id(arg, &id) < 0)
                 return cli_usage_error("quarantine restore: not an entry ID: '%s'", arg);
         if (geteuid() != 0) {
-                fputs("vendorbanctl: quarantine restore needs root (members of the auditor group may only list)\n",
-                      stderr);
+                fputs("vendorbanctl: quarantine restore needs root\n", stderr);
                 return CLI_EXIT_ERROR;
         }
         /* The policy names the state directory and the quarantine in it. */
