@@ -65,6 +65,9 @@ for f in "$db" "$db-wal" "$db-shm"; do
         [ "$(stat -c '%a %G' "$f")" = "640 $group" ] || vb_fail "$f after the daemon started: $(stat -c '%a %G' "$f")"
 done
 
+[ ! -e "$state/host-key.pem" ] || [ "$(stat -c %a "$state/host-key.pem")" = 600 ] ||
+        vb_fail "the host key is not 0600: $(stat -c %a "$state/host-key.pem")"
+
 vb_step "auditor (nobody in group $group): status says the daemon runs and counts, exit 0"
 as_auditor status
 vb_expect_rc 0
