@@ -7,7 +7,8 @@
 # is not "gone" (it is held); `quarantine delete ID` (root only; an outsider
 # is refused) removes the stored copy, keeps the ledger row as "deleted",
 # and the next scan resolves its finding. quarantine_retention deletes
-# copies older than it at a root scan and at the daemon's start.
+# copies older than it at a root scan and at the daemon's start. The daemon
+# resolves a package finding as gone when dpkg purges the package.
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 vb_require_root
@@ -122,5 +123,16 @@ vb_wait_for -t 10 sh -c "[ \$(date +%s) -gt $((t4 + 2)) ]" || vb_fail "the clock
 vb_run "$VB_CTL" --root "$r" scan
 "$VB_CTL" --root "$r" --json quarantine list | jq -e ".quarantine[] | select(.id == $id4) | .state == \"deleted\"" >/dev/null ||
         vb_fail "the scan did not apply the retention"
+
+vb_step "the daemon (audit mode) resolves a package finding when dpkg purges the package"
+vb_set_mode "$r" audit
+vb_set_conf "$r" quarantine_retention '"0"'
+vb_start_daemon "$r"
+vb_dpkg_install "$r" "$kesl"
+kesl_state() { [ "$(finding '.package == "kesl"' | jq -r .state)" = "$1" ]; }
+vb_wait_for -t 30 kesl_state present || vb_fail "the daemon did not record kesl as present: $(finding '.package == "kesl"')"
+vb_dpkg_remove "$r" kesl
+vb_wait_for -t 30 kesl_state gone || vb_fail "the daemon did not resolve kesl as gone: $(finding '.package == "kesl"')"
+vb_stop_daemon
 
 vb_step "all checks passed"
