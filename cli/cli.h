@@ -56,6 +56,11 @@ const char *cli_policy_root(const struct vb_cli *cli);
 /* True when the policy is the root's own: only then does a scan write
  * into the root (ledger) and the journal, or act. */
 bool cli_policy_is_own(const struct vb_cli *cli);
+/* The same, but when the files are broken, the last-known-good policy the
+ * ledger keeps (saying so on stderr), for the guards that must not fail
+ * open on a broken file (the APT hook). CLI_EXIT_ERROR only when there is
+ * neither. */
+int cli_policy_load_or_last_good(const struct vb_cli *cli, struct vb_policy **ret);
 /* Host path of the ledger: ROOT + state_dir + "/" VB_STORE_FILE. */
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p);
 char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir);

@@ -464,8 +464,9 @@ static void check_unpack(struct hook *h, const struct apthook_pkg *ap) {
 
 static int on_error(const struct vb_policy *p) {
         if (!p) {
-                fputs("vendorban: hook error, allowing the install (the policy could not be loaded, so "
-                      "apt_hook_on_error is unknown: a broken policy always allows)\n",
+                fputs("vendorban: hook error, allowing the install (the policy could not be loaded and "
+                      "the ledger holds no last-known-good one, so apt_hook_on_error is unknown: a host "
+                      "that never had a good policy allows)\n",
                       stderr);
                 return CLI_EXIT_OK;
         }
@@ -494,7 +495,7 @@ int cmd_apthook(const struct vb_cli *cli, int argc, char **argv) {
         /* Read everything first: APT waits for us to take its whole stream. */
         r = input_read(fd, &buf, &len);
 
-        if (cli_policy_load(cli, &p) != 0)
+        if (cli_policy_load_or_last_good(cli, &p) != 0)     /* broken files: the last good policy */
                 return on_error(NULL);
         if (r == -E2BIG) {
                 hook_error("APT hook input larger than %u bytes", APTHOOK_INPUT_MAX);

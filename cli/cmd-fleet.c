@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 
@@ -27,6 +28,11 @@ struct fleet_opts {
         int64_t now_usec;
         int format;
 };
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
 
 static void fleet_help(void) {
         fputs("Usage: vendorbanctl fleet report --journal-dir DIR [OPTIONS]\n"
@@ -110,11 +116,6 @@ static int parse_opts(const struct vb_cli *cli, int argc, char **argv, struct fl
         return 0;
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 static int load_enrolled(struct vb_fleet *f, const char *dir) {
         _cleanup_(closedirp) DIR *d = opendir(dir);
         struct dirent *de;
@@ -144,68 +145,249 @@ static int load_enrolled(struct vb_fleet *f, const char *dir) {
         return 0;
 }
 
-/* The value of FIELD in the current entry as a NUL-terminated copy in buf. */
-static const char *entry_field(sd_journal *j, const char *field, char *buf, size_t size) {
+/* Entries are read in batches; their signatures (the costly part: an
+ * Ed25519 verification each) are checked on every CPU, then the batch is
+ * taken in journal order. */
+#define BATCH 2048
+#define THREADS_MAX 16
+
+struct batch {
+        struct vb_fleet_entry e[BATCH];
+        char *owned[BATCH][_VB_SF_MAX + 4];     /* copies behind e[i]'s strings */
+        char boot[BATCH][33];
+        bool valid[BATCH];
+        size_t n;
+};
+
+struct verifier {
+        struct batch *b;
+        size_t first, step;
+};
+
+/* A copy of FIELD's value in the current entry, or NULL. */
+static char *entry_field(sd_journal *j, const char *field) {
         const void *d;
         size_t l, n = strlen(field);
 
-        if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= n || l - n - 1 >= size)
+        if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= n)
                 return NULL;
-        memcpy(buf, (const char *) d + n + 1, l - n - 1);
-        buf[l - n - 1] = '\0';
-        return buf;
+        return strndup((const char *) d + n + 1, l - n - 1);
 }
 
-static int read_journal(struct vb_fleet *f, const struct fleet_opts *o, const char *resume, char **ret_cursor) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        static char vals[_VB_SF_MAX + 4][1024];
-        bool skip_first = false;
-        int r;
+static void *verify_some(void *userdata) {
+        struct verifier *v = userdata;
 
-        r = sd_journal_open_directory(&j, o->journal_dir, 0);
+        for (size_t i = v->first; i < v->b->n; i += v->step)
+                v->b->valid[i] = fleet_entry_valid(&v->b->e[i]);
+        return NULL;
+}
+
+static void batch_verify(struct batch *b) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t n = cpus < 1 ? 1 : cpus > THREADS_MAX ? THREADS_MAX : (size_t) cpus;
+        struct verifier v[THREADS_MAX];
+        pthread_t t[THREADS_MAX];
+        size_t started = 0;
+
+        if (b->n < 64)
+                n = 1;
+        for (size_t i = 0; i < n; i++)
+                v[i] = (struct verifier) { .b = b, .first = i, .step = n };
+        for (size_t i = 1; i < n; i++)
+                if (pthread_create(&t[i], NULL, verify_some, &v[i]) == 0)
+                        started = i;
+                else
+                        break;
+        /* Any share whose thread did not start is done here. */
+        for (size_t i = started + 1; i < n; i++)
+                verify_some(&v[i]);
+        verify_some(&v[0]);
+        for (size_t i = 1; i <= started; i++)
+                pthread_join(t[i], NULL);
+}
+
+static int batch_flush(struct vb_fleet *f, struct batch *b) {
+        int r = 0;
+
+        batch_verify(b);
+        for (size_t i = 0; i < b->n; i++) {
+                int k = fleet_add_checked(f, &b->e[i], b->valid[i]);
+                if (k == -ENOMEM)
+                        r = k;
+                /* -EINVAL: no usable _MACHINE_ID; such an entry names no host. */
+                for (size_t x = 0; x < _VB_SF_MAX + 4; x++)
+                        free(b->owned[i][x]);
+        }
+        b->n = 0;
+        return r;
+}
+
+static void batch_take(struct batch *b, sd_journal *j, uint64_t realtime, uint64_t monotonic, sd_id128_t boot) {
+        size_t i = b->n++;
+        char **o = b->owned[i];
+        struct vb_fleet_entry *e = &b->e[i];
+
+        *e = (struct vb_fleet_entry) { .realtime = realtime, .monotonic = monotonic, .boot_id = b->boot[i] };
+        sd_id128_to_string(boot, b->boot[i]);
+        e->machine_id = o[_VB_SF_MAX] = entry_field(j, "_MACHINE_ID");
+        e->hostname = o[_VB_SF_MAX + 1] = entry_field(j, "_HOSTNAME");
+        e->signature = o[_VB_SF_MAX + 2] = entry_field(j, VB_SUMMARY_SIGNATURE_FIELD);
+        o[_VB_SF_MAX + 3] = NULL;
+        for (size_t k = 0; k < _VB_SF_MAX; k++)
+                e->values[k] = o[k] = entry_field(j, summary_field_names[k]);
+}
+
+/* One journal file of the collector, read on its own: sd-journal's
+ * interleaving of many files, each holding many hosts and boots, cannot
+ * resume from one cursor (seeking by a cursor of one boot skips the entries
+ * of other boots in other files). Each file is identified by the cursor of
+ * its first summary entry and resumed after the last one read. */
+struct jfile {
+        char *path;
+        char *head;             /* cursor of its first summary entry */
+        uint64_t head_realtime;
+        char *last;             /* cursor of the last summary entry read, or NULL */
+};
+
+static int cmp_jfile(const void *a, const void *b) {
+        const struct jfile *x = a, *y = b;
+        return x->head_realtime < y->head_realtime ? -1 : x->head_realtime > y->head_realtime;
+}
+
+static int open_one(const char *path, sd_journal **ret) {
+        const char *paths[] = { path, NULL };
+        int r = sd_journal_open_files(ret, paths, 0);
+        if (r >= 0)
+                r = sd_journal_add_match(*ret, "MESSAGE_ID=" VB_MID_SUMMARY, 0);
+        return r;
+}
+
+/* The files of DIR, oldest first, with where the last run stopped in each
+ * (positions: "HEAD LAST" lines). */
+static int list_files(const char *dir, const char *positions, struct jfile **ret, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct jfile *v = NULL;
+        size_t n = 0;
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                if (!((len > 8 && strcmp(de->d_name + len - 8, ".journal") == 0) ||
+                      (len > 9 && strcmp(de->d_name + len - 9, ".journal~") == 0)))
+                        continue;
+                _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+                struct jfile f = {};
+                if (asprintf(&f.path, "%s/%s", dir, de->d_name) < 0)
+                        return -ENOMEM;
+                if (open_one(f.path, &j) < 0 || sd_journal_next(j) <= 0 || sd_journal_get_cursor(j, &f.head) < 0 ||
+                    sd_journal_get_realtime_usec(j, &f.head_realtime) < 0) {
+                        free(f.path);
+                        free(f.head);
+                        continue; /* no summary in it, or unreadable: nothing to report from it */
+                }
+                /* Where the last run stopped in this file. */
+                size_t hl = strlen(f.head);
+                for (const char *p = positions; p && *p;) {
+                        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+                        if ((size_t) (end - p) > hl + 1 && strncmp(p, f.head, hl) == 0 && p[hl] == ' ')
+                                f.last = strndup(p + hl + 1, (size_t) (end - p) - hl - 1);
+                        p = nl ? nl + 1 : NULL;
+                }
+                struct jfile *nv = realloc(v, (n + 1) * sizeof *nv);
+                if (!nv)
+                        return -ENOMEM;
+                v = nv;
+                v[n++] = f;
+        }
+        if (n > 1)
+                qsort(v, n, sizeof *v, cmp_jfile);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static int read_file(struct vb_fleet *f, const struct fleet_opts *o, struct batch *b, struct jfile *jf) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        int r = open_one(jf->path, &j);
+
         if (r < 0)
-                return cli_error_errno(r, "cannot open the journal directory %s", o->journal_dir);
-        r = sd_journal_add_match(j, "MESSAGE_ID=" VB_MID_SUMMARY, 0);
-        if (r < 0)
-                return cli_error_errno(r, "sd_journal_add_match");
-        if (resume) {
-                r = sd_journal_seek_cursor(j, resume);
-                skip_first = true;
+                return r;
+        bool current = false;   /* positioned on an entry not read yet */
+        if (jf->last) {
+                r = sd_journal_seek_cursor(j, jf->last);
+                if (r >= 0) {
+                        r = sd_journal_next(j);
+                        current = r > 0 && sd_journal_test_cursor(j, jf->last) <= 0; /* that one is gone */
+                }
         } else if (o->since_usec > 0)
                 r = sd_journal_seek_realtime_usec(j, (uint64_t) o->since_usec);
         if (r < 0)
-                return cli_error_errno(r, "cannot seek in %s", o->journal_dir);
-        while ((r = sd_journal_next(j)) > 0) {
-                if (skip_first) {
-                        skip_first = false;
-                        if (sd_journal_test_cursor(j, resume) > 0)
-                                continue;
-                }
-                struct vb_fleet_entry e = {};
+                return r;
+        while (current || (r = sd_journal_next(j)) > 0) {
+                current = false;
+                uint64_t realtime, monotonic;
                 sd_id128_t boot;
-                char boot_s[33];
-                if (sd_journal_get_realtime_usec(j, &e.realtime) < 0 ||
-                    sd_journal_get_monotonic_usec(j, &e.monotonic, &boot) < 0)
+                if (sd_journal_get_realtime_usec(j, &realtime) < 0 ||
+                    sd_journal_get_monotonic_usec(j, &monotonic, &boot) < 0)
                         continue;
-                if (o->since_usec > 0 && e.realtime < (uint64_t) o->since_usec)
+                if (o->since_usec > 0 && realtime < (uint64_t) o->since_usec)
                         continue;
-                sd_id128_to_string(boot, boot_s);
-                e.boot_id = boot_s;
-                e.machine_id = entry_field(j, "_MACHINE_ID", vals[_VB_SF_MAX], sizeof vals[0]);
-                e.hostname = entry_field(j, "_HOSTNAME", vals[_VB_SF_MAX + 1], sizeof vals[0]);
-                e.signature = entry_field(j, VB_SUMMARY_SIGNATURE_FIELD, vals[_VB_SF_MAX + 2], sizeof vals[0]);
-                for (size_t i = 0; i < _VB_SF_MAX; i++)
-                        e.values[i] = entry_field(j, summary_field_names[i], vals[i], sizeof vals[i]);
-                r = fleet_add(f, &e);
-                if (r == -ENOMEM)
-                        return cli_error_errno(r, "reading %s", o->journal_dir);
-                /* -EINVAL: no usable _MACHINE_ID; such an entry names no host. */
+                batch_take(b, j, realtime, monotonic, boot);
+                if (b->n == BATCH && (r = batch_flush(f, b)) < 0)
+                        return r;
         }
         if (r < 0)
-                return cli_error_errno(r, "reading %s", o->journal_dir);
+                return r;
+        r = batch_flush(f, b);
+        if (r < 0)
+                return r;
         char *cursor = NULL;
-        if (sd_journal_previous(j) > 0 && sd_journal_get_cursor(j, &cursor) >= 0)
-                *ret_cursor = cursor;
+        /* At the end, sd-journal stays on the last entry read. */
+        if (sd_journal_get_cursor(j, &cursor) >= 0) {
+                free(jf->last);
+                jf->last = cursor;
+        }
+        return 0;
+}
+
+static int read_journal(struct vb_fleet *f, const struct fleet_opts *o, const char *resume, char **ret_positions) {
+        _cleanup_free_ struct batch *b = calloc(1, sizeof *b);
+        struct jfile *files = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!b)
+                return cli_error_errno(-ENOMEM, "reading %s", o->journal_dir);
+        r = list_files(o->journal_dir, resume, &files, &n);
+        if (r < 0)
+                return cli_error_errno(r, "cannot read the journal directory %s", o->journal_dir);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *pos = open_memstream(&buf, &size);
+        for (size_t i = 0; i < n; i++) {
+                if (r >= 0) {
+                        r = read_file(f, o, b, &files[i]);
+                        if (r < 0)
+                                cli_error_errno(r, "reading %s", files[i].path);
+                }
+                if (pos && files[i].last)
+                        fprintf(pos, "%s %s\n", files[i].head, files[i].last);
+                free(files[i].path);
+                free(files[i].head);
+                free(files[i].last);
+        }
+        free(files);
+        if (!pos || fclose(pos) != 0) {
+                free(buf);
+                return cli_error_errno(-ENOMEM, "reading %s", o->journal_dir);
+        }
+        if (r < 0) {
+                free(buf);
+                return CLI_EXIT_ERROR;
+        }
+        *ret_positions = buf;
         return 0;
 }
 
@@ -270,7 +452,7 @@ int cmd_fleet(const struct vb_cli *cli, int argc, char **argv) {
                 return CLI_EXIT_ERROR;
         if (o.cursor_file) {
                 /* Saved before the flags are settled: they depend on --now. */
-                r = save_state(&f, o.cursor_file, cursor ? cursor : resume);
+                r = save_state(&f, o.cursor_file, cursor);
                 if (r != 0)
                         return CLI_EXIT_ERROR;
         }

@@ -232,6 +232,32 @@ int cli_policy_load(const struct vb_cli *cli, struct vb_policy **ret) {
         return CLI_EXIT_OK;
 }
 
+int cli_policy_load_or_last_good(const struct vb_cli *cli, struct vb_policy **ret) {
+        _cleanup_free_ char *state = NULL, *db = NULL;
+        struct vb_store *store = NULL;
+        struct vb_diag diag = {};
+        int64_t saved = 0;
+        char when[32];
+        int r;
+
+        if (cli_policy_load(cli, ret) == CLI_EXIT_OK)
+                return CLI_EXIT_OK;
+        state = policy_state_dir(cli_policy_root(cli), cli->config);
+        db = state ? cli_db_path_in(cli, state) : NULL;
+        r = db ? cli_store_open_ro(db, &store) : -ENOMEM;
+        if (r >= 0 && store)
+                r = store_policy_last_good(store, ret, &saved, &diag);
+        else if (r >= 0)
+                r = -ENOENT;
+        store_free(store);
+        if (r < 0)
+                return CLI_EXIT_ERROR;
+        cli_format_sec(saved, when, sizeof when);
+        fprintf(stderr, "vendorban: the policy files are broken (see above): using the LAST-KNOWN-GOOD policy "
+                "compiled at %s (digest %.16s)\n", when, (*ret)->digest);
+        return CLI_EXIT_OK;
+}
+
 char *cli_db_path(const struct vb_cli *cli, const struct vb_policy *p) {
         return cli_db_path_in(cli, p->config.state_dir);
 }
@@ -248,7 +274,7 @@ char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir) {
 int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db) {
         int r = cli_policy_load(cli, ret_policy);
 
-        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli->root, cli->config);
+        _cleanup_free_ char *state = r == 0 ? NULL : policy_state_dir(cli_policy_root(cli), cli->config);
 
         *ret_db = r == 0 ? cli_db_path(cli, *ret_policy) : state ? cli_db_path_in(cli, state) : NULL;
         if (!*ret_db)

@@ -117,8 +117,8 @@ static void deadline_after(struct timespec *ts, unsigned ms) {
         }
 }
 
-int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, const char *const *markers,
-               size_t n_markers, unsigned timeout_ms, unsigned test_delay_ms, struct vb_file_content *ret) {
+int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, const struct vb_policy *policy,
+               unsigned timeout_ms, unsigned test_delay_ms, struct vb_file_content *ret) {
         struct vb_filescan *scan = NULL;
         struct timespec deadline;
         int r;
@@ -129,7 +129,7 @@ int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, co
         if (busy)
                 return -EBUSY;
 
-        r = filescan_new(markers, n_markers, &scan);
+        r = filescan_new_for_policy(policy, &scan); /* the policy's automaton, shared */
         if (r < 0)
                 return r;
         int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);

@@ -167,8 +167,8 @@ int hasher_new(struct guard_hasher **ret);
  * most. -ETIMEDOUT: the hash goes on and its result is handed out later by
  * hasher_take_late(); -EBUSY: still busy with an earlier timed-out file;
  * other negative errno: the read failed. */
-int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, const char *const *markers,
-               size_t n_markers, unsigned timeout_ms, unsigned test_delay_ms, struct vb_file_content *ret);
+int hasher_run(struct guard_hasher *h, int fd, const struct vb_file_key *key, const struct vb_policy *policy,
+               unsigned timeout_ms, unsigned test_delay_ms, struct vb_file_content *ret);
 bool hasher_is_busy(struct guard_hasher *h);
 bool hasher_take_late(struct guard_hasher *h, struct vb_file_key *ret_key, struct vb_file_content *ret);
 /* Stop it: joined when idle, else left to finish and free itself (then

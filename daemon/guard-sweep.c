@@ -144,8 +144,7 @@ static int content_of(struct guard_sweep *s, const struct vb_proc_file *f, struc
         if (guard_content_get(g, &key, ret))
                 return 0;
         pthread_mutex_lock(&g->policy_lock);
-        r = g->policy ? filescan_new((const char *const *) g->policy->markers, g->policy->n_markers, &scan)
-                      : -ESRCH;
+        r = g->policy ? filescan_new_for_policy(g->policy, &scan) : -ESRCH; /* its automaton, shared */
         pthread_mutex_unlock(&g->policy_lock);
         if (r < 0)
                 return r;
@@ -179,7 +178,8 @@ static int judge_file(const struct vb_proc_file *f, void *userdata) {
         pthread_mutex_lock(&g->policy_lock);
         if (g->policy) {
                 struct vb_file vf = { .path = path, .sha256 = c.sha256, .is_elf = c.is_elf,
-                                      .marker_hits = c.marker_hits, .first_seen = f->st.st_ctim.tv_sec };
+                                      .marker_hits = c.marker_hits, .first_seen = f->st.st_ctim.tv_sec,
+                                      .marker_words = c.marker_words };
                 struct vb_decision d;
                 engine_evaluate_file(g->policy, &vf, now_sec(), &d);
                 const char *why = NULL;

@@ -111,7 +111,7 @@ static bool file_content(struct vb_guard *g, struct guard_run *run, int fd, cons
                                  ? g->test_hash_delay_ms : 0;
         int r = hasher_free_one(g, run);
         if (r >= 0)
-                r = hasher_run(run->hasher, fd, &key, p->markers, p->n_markers, GUARD_HASH_TIMEOUT_MS, delay, ret);
+                r = hasher_run(run->hasher, fd, &key, p, GUARD_HASH_TIMEOUT_MS, delay, ret);
         if (r < 0) {
                 v->fault = true;
                 v->unverified = r == -ETIMEDOUT || r == -EBUSY;

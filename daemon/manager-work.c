@@ -298,8 +298,9 @@ static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
                 case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters; the settle pass the rest */
                         m->dpkg_dirty = true;
                         break;
-                case VB_WATCH_RPM_DB:   /* read once rpm lets go of its lock (on_debounce) */
+                case VB_WATCH_RPM_DB:   /* read after the batch (on_debounce), at once */
                         m->rpm_dirty = true;
+                        m->rpm_deferred_since = 0;
                         break;
                 case VB_WATCH_RESCAN:
                         break;
@@ -377,16 +378,14 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) scan_pass(m, "dpkg finished", false);
         }
 
-        /* rpm (or dnf) is mid-transaction: read once it is done, or every
-         * DPKG_DEFER_MAX_USEC of a long one. */
-        if (m->rpm_dirty && rpm_is_running(m) &&
-            (m->rpm_deferred_since == 0 || now - m->rpm_deferred_since < DPKG_DEFER_MAX_USEC)) {
-                if (m->rpm_deferred_since == 0)
-                        m->rpm_deferred_since = now;
-        } else if (m->rpm_dirty) {
-                m->rpm_dirty = false;
-                m->rpm_deferred_since = 0;
+        /* rpm wrote its database: read what it holds now. If a transaction
+         * (another rpm, a long dnf run) still holds the lock, read again once
+         * it is done, or every DPKG_DEFER_MAX_USEC of a long one. */
+        if (m->rpm_dirty && (m->rpm_deferred_since == 0 || now - m->rpm_deferred_since >= DPKG_DEFER_MAX_USEC ||
+                             !rpm_is_running(m))) {
                 work_rpm(m);
+                m->rpm_dirty = rpm_is_running(m);
+                m->rpm_deferred_since = m->rpm_dirty ? now : 0;
         }
 
         if (m->pending || m->dpkg_dirty || m->rpm_dirty) {

@@ -42,9 +42,9 @@ struct vb_manager {
         uint64_t scans;
         int ledger_error;                       /* why the ledger cannot be written now; 0 if it can */
         bool dpkg_dirty;                        /* the dpkg database moved: re-read it once dpkg is done */
-        bool rpm_dirty;                         /* the rpm database moved: read what is new once rpm is done */
+        bool rpm_dirty;                         /* the rpm database moved: read what is new */
         int64_t rpm_since;                      /* newest rpm install time already evaluated */
-        int64_t rpm_deferred_since;             /* rpm_dirty held back while rpm runs, since */
+        int64_t rpm_deferred_since;             /* last read while an rpm transaction still ran; 0 if none */
         struct vb_summarizer *summary;          /* the compliance summary (summary.c) */
 };
 

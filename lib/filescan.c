@@ -8,13 +8,13 @@
 #include <openssl/evp.h>
 
 #include "filescan.h"
+#include "match-policy.h"
 #include "util.h"
 
 struct vb_filescan {
         EVP_MD_CTX *ctx;
         EVP_MD *md;                     /* fetched once (OpenSSL 3) */
-        struct vb_marker_automaton *own;/* built by filescan_new, NULL when shared */
-        const struct vb_marker_automaton *markers; /* NULL: no markers */
+        struct vb_marker_automaton *markers; /* a reference, NULL: no markers */
         unsigned char *buf;             /* VB_FILESCAN_BUFSIZE */
 };
 
@@ -29,7 +29,7 @@ struct scan {
 void filescan_free(struct vb_filescan *s) {
         if (!s)
                 return;
-        marker_automaton_free(s->own);
+        marker_automaton_unref(s->markers);
         free(s->buf);
         EVP_MD_CTX_free(s->ctx);
         EVP_MD_free(s->md);
@@ -58,8 +58,14 @@ int filescan_new_shared(const struct vb_marker_automaton *markers, struct vb_fil
         int r = filescan_alloc(ret);
 
         if (r >= 0)
-                (*ret)->markers = markers;
+                (*ret)->markers = marker_automaton_ref(markers);
         return r;
+}
+
+int filescan_new_for_policy(const struct vb_policy *p, struct vb_filescan **ret) {
+        if (p->index)
+                return filescan_new_shared(p->index->markers, ret);
+        return filescan_new(p->markers, p->n_markers, ret);
 }
 
 int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret) {
@@ -72,10 +78,9 @@ int filescan_new(const char *const *markers, size_t n_markers, struct vb_filesca
         if (r < 0)
                 return r;
         if (n_markers > 0) {
-                r = marker_automaton_new(markers, n_markers, &s->own);
+                r = marker_automaton_new(markers, n_markers, &s->markers);
                 if (r < 0)
                         return r;
-                s->markers = s->own;
         }
         *ret = TAKE_PTR(s);
         return 0;

@@ -30,9 +30,12 @@ struct vb_filescan;
 
 /* Markers are copied; at most VB_MARKERS_MAX, none empty (else -EINVAL). */
 int filescan_new(const char *const *markers, size_t n_markers, struct vb_filescan **ret);
-/* The same with an automaton already built, borrowed (it must outlive the
- * scanner): threads scanning with the same markers share one. */
+/* The same with an automaton already built (NULL: no markers), of which
+ * the scanner keeps a reference: threads scanning with the same markers
+ * share one. */
 int filescan_new_shared(const struct vb_marker_automaton *markers, struct vb_filescan **ret);
+/* With the policy's markers: its compiled automaton when it has one. */
+int filescan_new_for_policy(const struct vb_policy *p, struct vb_filescan **ret);
 void filescan_free(struct vb_filescan *s);
 
 /* Read fd from its current offset to EOF (EINTR retried). Negative errno

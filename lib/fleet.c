@@ -164,7 +164,7 @@ static int dedup_key(struct vb_fleet *f, const struct vb_fleet_entry *e, unsigne
         return 0;
 }
 
-static bool signature_valid(const struct vb_fleet_entry *e) {
+bool fleet_entry_valid(const struct vb_fleet_entry *e) {
         _cleanup_free_ char *canonical = NULL;
         size_t len;
 
@@ -233,6 +233,10 @@ int fleet_enroll(struct vb_fleet *f, const char *machine_id, const char *pubkey_
 }
 
 int fleet_add(struct vb_fleet *f, const struct vb_fleet_entry *e) {
+        return fleet_add_checked(f, e, fleet_entry_valid(e));
+}
+
+int fleet_add_checked(struct vb_fleet *f, const struct vb_fleet_entry *e, bool valid) {
         unsigned char key[DEDUP_KEY];
         int r;
 
@@ -256,7 +260,7 @@ int fleet_add(struct vb_fleet *f, const struct vb_fleet_entry *e) {
         h->summaries++;
         f->summaries++;
 
-        bool valid = signature_valid(e), trusted = false;
+        bool trusted = false;
         if (!valid)
                 h->seen_unverified = true;
         else if (h->enrolled)
@@ -311,7 +315,8 @@ void fleet_finish(struct vb_fleet *f, int64_t now_usec, int64_t stale_after_usec
         f->newest_digest = newest ? newest->digest : NULL;
         for (size_t i = 0; i < f->n_hosts; i++) {
                 struct vb_fleet_host *h = &f->hosts[i];
-                qsort(h->hostnames.v, h->hostnames.n, sizeof *h->hostnames.v, cmp_str);
+                if (h->hostnames.n > 1)
+                        qsort(h->hostnames.v, h->hostnames.n, sizeof *h->hostnames.v, cmp_str);
                 h->cloned = h->hostnames.n > 1;
                 h->stale = !h->have_trusted || now_usec - h->time_usec > stale_after_usec;
                 h->old_policy = newest && h->have && strcmp(h->digest, newest->digest) != 0;
@@ -319,7 +324,8 @@ void fleet_finish(struct vb_fleet *f, int64_t now_usec, int64_t stale_after_usec
                          : h->seen_unverified || !h->have_trusted ? VB_FLEET_SIG_UNVERIFIED
                                                                    : VB_FLEET_SIG_VERIFIED;
         }
-        qsort(f->hosts, f->n_hosts, sizeof *f->hosts, cmp_host);
+        if (f->n_hosts > 1)
+                qsort(f->hosts, f->n_hosts, sizeof *f->hosts, cmp_host);
         (void) index_grow(f); /* rows moved: rebuild the index (same size is enough, but grow is simpler) */
 }
 

@@ -77,6 +77,13 @@ int fleet_enroll(struct vb_fleet *f, const char *machine_id, const char *pubkey_
 /* Take one entry; duplicates (same realtime, monotonic, boot id and
  * content) are counted once. Returns 1 if taken, 0 if a duplicate. */
 int fleet_add(struct vb_fleet *f, const struct vb_fleet_entry *e);
+/* The two halves of fleet_add(), for callers that check signatures on
+ * several threads: fleet_entry_valid() is pure and thread-safe (every
+ * field present, no newline, VENDORBAN_MACHINE equal to _MACHINE_ID, the
+ * signature good for VENDORBAN_PUBKEY); fleet_add_checked() takes its
+ * answer. Which key is trusted is decided in fleet_add_checked(). */
+bool fleet_entry_valid(const struct vb_fleet_entry *e);
+int fleet_add_checked(struct vb_fleet *f, const struct vb_fleet_entry *e, bool valid);
 
 /* Settle the flags: stale (no trusted summary newer than now - stale_after),
  * clones, old policies, signature state; sort the rows by hostname. */

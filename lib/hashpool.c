@@ -140,7 +140,7 @@ void hashpool_free(struct vb_hashpool *p) {
                         close(p->slots[i].fd);
                 free(p->slots[i].path);
         }
-        marker_automaton_free(p->markers);
+        marker_automaton_unref(p->markers);
         pthread_cond_destroy(&p->work);
         pthread_cond_destroy(&p->done);
         pthread_mutex_destroy(&p->lock);

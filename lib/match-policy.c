@@ -29,6 +29,7 @@ void policy_index_free(struct vb_policy_index *x) {
                 match_index_free(x->bans[b].exempt_paths);
         }
         free(x->bans);
+        marker_automaton_unref(x->markers);
         free(x);
 }
 
@@ -67,6 +68,11 @@ int policy_compile(struct vb_policy *p) {
         x->n_bans = p->n_bans;
         for (size_t b = 0; b < p->n_bans; b++) {
                 r = ban_compile(&p->bans[b], &x->bans[b]);
+                if (r < 0)
+                        return r;
+        }
+        if (p->n_markers > 0) {
+                r = marker_automaton_new(p->markers, p->n_markers, &x->markers);
                 if (r < 0)
                         return r;
         }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "match-index.h"
+#include "match-markers.h"
 #include "policy.h"
 
 struct vb_ban_index {
@@ -16,6 +17,7 @@ struct vb_ban_index {
 struct vb_policy_index {
         struct vb_ban_index *bans;                      /* parallel to policy->bans */
         size_t n_bans;
+        struct vb_marker_automaton *markers;            /* policy->markers, NULL if none */
 };
 
 /* Build p->index from p's lists (borrowed: the index lives and dies with p). */

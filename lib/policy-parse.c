@@ -382,6 +382,8 @@ static int get_strv(struct policy_loader *l, const config_setting_t *g, const ch
 
                 if (!x)
                         continue;
+                if (l->dropin && strv_contains(&v, x))
+                        continue;       /* already there: appending it again changes nothing */
                 r = strv_push(&v, x);
                 if (r >= 0 && !element_valid(l, e, v.v[v.n - 1], check)) {
                         free(v.v[--v.n]);
@@ -495,6 +497,20 @@ static int phase_parse(struct policy_loader *l, const config_setting_t *s, struc
         return get_string(l, s, "reason", false, &p->reason);
 }
 
+/* Whether phases[i] equals an earlier phase of b. */
+static bool phase_repeated(const struct vb_ban *b, size_t i) {
+        const struct vb_phase *p = &b->phases[i];
+
+        for (size_t k = 0; k < i; k++) {
+                const struct vb_phase *q = &b->phases[k];
+
+                if (q->from == p->from && q->applies_to == p->applies_to && q->action == p->action &&
+                    ((!q->reason && !p->reason) || (q->reason && p->reason && strcmp(q->reason, p->reason) == 0)))
+                        return true;
+        }
+        return false;
+}
+
 static int phases_parse(struct policy_loader *l, const config_setting_t *ban, struct vb_ban *b) {
         const config_setting_t *s = member(l, ban, "phases", true);
         struct vb_phase *phases;
@@ -531,6 +547,10 @@ static int phases_parse(struct policy_loader *l, const config_setting_t *ban, st
                 l->origins = NULL;      /* one origin per phase, not per field */
                 r = phase_parse(l, e, &b->phases[b->n_phases++]);
                 l->origins = keep;
+                if (r >= 0 && l->dropin && phase_repeated(b, b->n_phases - 1)) {
+                        free(b->phases[--b->n_phases].reason);
+                        continue;       /* a drop-in repeating a phase adds nothing */
+                }
                 (void) config_setting_lookup_string(e, "from", &from);
                 if (r >= 0)
                         r = origin_add(l, s, from ?: "", config_setting_source_line(e));

@@ -45,8 +45,8 @@ int policy_config_defaults(struct vb_config *c);
 /* Refuse what libconfig must never see (@-directives, NUL bytes), as
  * file:line in diag; the number of problems. */
 unsigned policy_text_check(struct vb_diag *diag, const char *file, const char *bytes, size_t size);
-/* Flatten the markers and finish the digests (md NULL: the digest is left
- * for the caller to set). */
+/* Flatten the markers, finish the digests (md NULL: the digest is left for
+ * the caller to set) and compile the engine's lookups (match-policy.h). */
 int policy_finish(struct vb_policy *p, void *md);
 void policy_origins_clear(struct vb_origins *o);
 

@@ -471,7 +471,10 @@ int policy_finish(struct vb_policy *p, void *md) {
                 if (r < 0)
                         return r;
         }
-        return digest_end(mm, p->markers_digest);
+        r = digest_end(mm, p->markers_digest);
+        if (r < 0)
+                return r;
+        return policy_compile(p);       /* the engine's lookups: match-policy.c */
 }
 
 /* The verdict of a finished load: an allocation failure, else the first
@@ -513,9 +516,6 @@ int policy_load(const char *root, const char *config_path, struct vb_policy **re
         if (r < 0)
                 return r;
         r = policy_finish(p, md);
-        if (r < 0)
-                return r;
-        r = policy_compile(p);          /* the engine's lookups: match-policy.c */
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

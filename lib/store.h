@@ -55,9 +55,11 @@ int store_begin(struct vb_store *s);
 int store_commit(struct vb_store *s);
 int store_rollback(struct vb_store *s);
 
-/* Replace the compiled policy (bans, phases, indicator tables) in one
- * transaction; on failure the previous one is untouched. Must not be
- * called inside store_begin(): -EBUSY. Two bans with the same id: -EEXIST. */
+/* Replace the compiled policy (bans, phases, indicator tables, and the
+ * last-known-good text of the whole policy) in one transaction; on failure
+ * the previous one is untouched. Must not be called inside store_begin():
+ * -EBUSY. Two bans with the same id: -EEXIST. A policy read back from the
+ * ledger (last_known_good) is already there: 0, nothing written. */
 int store_policy_compile(struct vb_store *s, const struct vb_policy *p, int64_t now);
 struct vb_policy_info {
         char digest[65];

@@ -9,8 +9,9 @@
 # vb_rpm_setup: HOME=$VB_TMP/rpmhome with %_dbpath /var/lib/rpm and an
 # rpmbuild tree under $VB_TMP. Needs rpm and rpmbuild.
 vb_rpm_setup() {
-        command -v rpm >/dev/null && command -v rpmbuild >/dev/null ||
+        if ! command -v rpm >/dev/null || ! command -v rpmbuild >/dev/null; then
                 vb_fail "rpm and rpmbuild are missing (scripts/install-deps installs them)"
+        fi
         export HOME=$VB_TMP/rpmhome
         mkdir -p "$HOME" "$VB_TMP/rpmbuild"
         cat >"$HOME/.rpmmacros" <<MACROS

@@ -14,6 +14,7 @@
 vb_require_programs ctl
 
 root=$(vb_tmproot)
+cp "$VB_SOURCE_ROOT/policy/bans.d/kaspersky-arguable.conf" "$root/etc/vendorban/bans.d/"
 
 # explain_expect SUBJECT block|allow: explain SUBJECT (--json) in the root.
 explain_expect() {

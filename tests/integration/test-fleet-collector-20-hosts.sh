@@ -204,7 +204,9 @@ vb_wait_for -t 10 sh -c "journalctl -D '$col' MESSAGE=forged -o cat | grep -q fo
 step "fleet report: exactly the expected rows"
 local_summaries | sort -u >"$VB_TMP/local.tsv"
 distinct=$(wc -l <"$VB_TMP/local.tsv")
-raw=$(journalctl -D "$col" -o json MESSAGE_ID=$VB_MID_SUMMARY | wc -l)
+# Every entry of every file (journalctl -D would hide duplicates that sit
+# in two files, as the collector's restart makes them).
+raw=$(for f in "$col"/*.journal*; do journalctl --file "$f" -o json MESSAGE_ID=$VB_MID_SUMMARY; done | wc -l)
 [ "$raw" -gt $((distinct + 1)) ] || vb_fail "no duplicates in the collector ($raw entries, $distinct distinct + 1 forged)"
 # The expected report, from the hosts' own journals.
 for h in "${hosts[@]}"; do
@@ -248,10 +250,8 @@ vb_jq_assert "$VB_TMP/report.json" '.totals | .hosts == 19 and .compliant == 14 
 step "the report resumed from the cursor file is the same"
 vb_run "$VB_CTL" fleet report "${opts[@]}" --cursor-file "$VB_TMP/cursor"
 vb_expect_rc 1
-# (totals.duplicates aside: sd-journal itself hides some duplicates that
-# sit in different files, depending on where the reading starts.)
-jq -S 'del(.totals.duplicates)' "$VB_OUT" >"$VB_TMP/resumed.json"
-jq -S 'del(.totals.duplicates)' "$VB_TMP/report.json" >"$VB_TMP/whole.json"
+jq -S . "$VB_OUT" >"$VB_TMP/resumed.json"
+jq -S . "$VB_TMP/report.json" >"$VB_TMP/whole.json"
 diff -u "$VB_TMP/whole.json" "$VB_TMP/resumed.json" >&2 || vb_fail "the resumed report differs"
 
 step "CSV: a header and one line per row"

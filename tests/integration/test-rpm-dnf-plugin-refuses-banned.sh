@@ -14,8 +14,9 @@ vb_require_root
 vb_require_programs ctl
 vb_private_journal "$@"
 vb_rpm_setup
-command -v dnf >/dev/null && command -v createrepo_c >/dev/null ||
+if ! command -v dnf >/dev/null || ! command -v createrepo_c >/dev/null; then
         vb_fail "dnf and createrepo_c are missing (scripts/install-deps installs them)"
+fi
 VB_MID_DNF_REFUSED=265c076b7164440bb49a7ae321834b1b
 
 vb_step "a local repository: kesl 12.1 (banned), hello (benign)"
@@ -94,6 +95,13 @@ vb_run "$VB_CTL" --root "$r" rpm-hook < <(printf 'VENDORBAN-RPM-HOOK 1\nPKG\tins
         "$VB_TMP/no-such.rpm")
 vb_expect_rc 0
 grep -q "no-such.rpm" "$VB_ERR" || { vb_show_last; vb_fail "the error does not name the unreadable rpm"; }
+head -c 4096 /dev/urandom >"$VB_TMP/garbage.rpm"
+vb_set_conf "$r" hook_on_error '"refuse"'
+vb_run "$VB_CTL" --root "$r" rpm-hook < <(printf 'VENDORBAN-RPM-HOOK 1\nPKG\tinstall\thello\t1-1\tx86_64\t\t\t%s\n' \
+        "$VB_TMP/garbage.rpm")
+vb_expect_rc 1
+grep -q "garbage.rpm: not a readable rpm package" "$VB_ERR" || { vb_show_last; vb_fail "a garbage .rpm is not named"; }
+vb_set_conf "$r" hook_on_error '"allow"'
 
 vb_step "enforce: a scan that blocks an rpm-installed kesl writes dnf's excludepkgs, no APT pin"
 r3=$(vb_tmproot)

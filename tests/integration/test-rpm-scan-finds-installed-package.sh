@@ -6,7 +6,9 @@
 # source rpm), and finds packages through Vendor and Packager alone; a
 # benign rpm and the dpkg packages beside it are judged as usual (both
 # databases count). A corrupt rpm database is a clear error naming it, and
-# loses nothing: the dpkg finding is still made and recorded.
+# loses nothing: the dpkg finding is still made and recorded (exit 1: what
+# was found decides; exit 2 when nothing was). The Fedora/SUSE layout
+# (/usr/lib/sysimage/rpm behind a /var/lib/rpm symlink) is found, inside the root.
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/rpm-lib.sh"
@@ -88,5 +90,24 @@ vb_jq_assert "$VB_OUT" 'any(.findings[]; .package == "kesl-astra" and .source ==
 vb_findings_json "$r3" "$VB_TMP/f3.json"
 vb_jq_assert "$VB_TMP/f3.json" 'any(.findings[]; .package == "kesl-astra")' "the dpkg finding is not in the ledger"
 sed 's/^/  stderr: /' "$VB_ERR"
+vb_step "corrupt rpm database and nothing found: exit 2"
+r4=$(vb_tmproot)
+mkdir -p "$r4/var/lib/rpm"
+head -c 65536 /dev/urandom >"$r4/var/lib/rpm/rpmdb.sqlite"
+vb_run "$VB_CTL" --root "$r4" --json scan
+vb_expect_rc 2
+grep -q "$r4/var/lib/rpm" "$VB_ERR" || { vb_show_last; vb_fail "the error does not name the rpm database"; }
+
+vb_step "Fedora/SUSE layout: the database in /usr/lib/sysimage/rpm, /var/lib/rpm an absolute symlink to it"
+r5=$(vb_tmproot)
+mkdir -p "$r5/usr/lib/sysimage/rpm" "$r5/var/lib"
+rpm --root "$r5" --dbpath /usr/lib/sysimage/rpm --initdb || vb_fail "rpm --initdb in sysimage failed"
+rpm --root "$r5" --dbpath /usr/lib/sysimage/rpm -i --nodeps --noscripts --notriggers "$kesl" >"$VB_TMP/rpm5.log" 2>&1 ||
+        { cat "$VB_TMP/rpm5.log" >&2; vb_fail "rpm -i into the sysimage database failed"; }
+ln -s /usr/lib/sysimage/rpm "$r5/var/lib/rpm"
+vb_run "$VB_CTL" --root "$r5" --json scan
+vb_expect_rc 1
+vb_jq_assert "$VB_OUT" 'any(.findings[]; .package == "kesl" and .source == "rpm")' \
+        "kesl not found through the /var/lib/rpm -> /usr/lib/sysimage/rpm symlink"
 
 vb_step "all checks passed"

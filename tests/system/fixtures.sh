@@ -86,3 +86,24 @@ Description: a benign tool (vendorban test fixture)
 EOF
         dpkg-deb --root-owner-group -Zgzip --build "$d" "$1/acme-tool_1.0_all.deb" >/dev/null
 }
+
+# fixture_old_layout OUTDIR BAN ARCH: "vendorban" 0.1.0 as far as the ban
+# data goes: the Kaspersky ban BAN as a conffile in /etc/vendorban/bans.d,
+# as vendorban 0.1.0 shipped it (no programs, no scripts), so that the
+# real package's upgrade path from that layout can be checked.
+fixture_old_layout() {
+        local d="$1/vendorban-0.1.0"
+        rm -rf "$d"
+        mkdir -p "$d/DEBIAN" "$d/etc/vendorban/bans.d"
+        cp "$2" "$d/etc/vendorban/bans.d/kaspersky.conf"
+        echo /etc/vendorban/bans.d/kaspersky.conf >"$d/DEBIAN/conffiles"
+        cat >"$d/DEBIAN/control" <<CONTROL
+Package: vendorban
+Version: 0.1.0
+Architecture: $3
+Maintainer: vendorban system test <root@localhost>
+Description: vendorban 0.1.0's ban layout (system test fixture)
+ The Kaspersky ban as a conffile in /etc/vendorban/bans.d.
+CONTROL
+        dpkg-deb --root-owner-group -Zgzip --build "$d" "$1/vendorban_0.1.0_$3.deb" >/dev/null
+}

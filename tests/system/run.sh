@@ -163,6 +163,8 @@ ok "root file system: Debian $SUITE minbase with systemd, dbus, apt and $deps"
 mkdir -p "$W/debs" "$R/root/debs"
 fixture_kesl "$W/debs" "$R/bin/sleep"
 fixture_benign "$W/debs"
+fixture_old_layout "$W/debs" "$SOURCE_ROOT/policy/bans.d/kaspersky.conf" "$(dpkg --print-architecture)"
+cp "$W/debs/vendorban_0.1.0_$(dpkg --print-architecture).deb" "$R/root/debs/old-layout.deb"
 cp "$DEB" "$BANS_DEB" "$W/debs/kesl_12.1.0.1297_all.deb" "$W/debs/acme-tool_1.0_all.deb" "$R/root/debs/"
 debname=$(basename "$DEB")
 bansname=$(basename "$BANS_DEB")
@@ -179,7 +181,12 @@ else
 fi
 
 say "transcript: what an administrator types"
-# Install: APT installs, enables and starts the service.
+# Upgrade from 0.1.0's layout: the ban was a conffile in /etc, and the
+# administrator exempted klnagent64 in it. Install: APT upgrades, enables
+# and starts the service.
+check "vendorban 0.1.0's layout: the ban as a conffile in /etc" "dpkg -i /root/debs/old-layout.deb"
+check "the administrator exempts klnagent64 in it" \
+        "sed -i 's/^    packages = \\[ \\];/    packages = [ \"klnagent64\" ];/' /etc/vendorban/bans.d/kaspersky.conf && grep -q '\"klnagent64\" \\];' /etc/vendorban/bans.d/kaspersky.conf"
 if ! vm "cd /root/debs && apt-get install -y ./$debname ./$bansname"; then
         bad "apt-get install ./$debname ./$bansname"
         exit 1
@@ -187,6 +194,9 @@ fi
 ok "apt-get install ./$debname ./$bansname"
 check "the ban data is package data in /usr/share, no ban in /etc" \
         "ls /usr/share/vendorban/bans.d/kaspersky.conf && ! ls /etc/vendorban/bans.d/*.conf 2>/dev/null"
+check "the edited 0.1.0 ban became a drop-in" "grep -q klnagent64 /etc/vendorban/bans.d/kaspersky.conf.d/50-local-0.1.conf"
+check "the administrator's exemption is still in force: explain klnagent64 allows" "vendorbanctl explain klnagent64"
+check_fails "and kesl is still banned" "vendorbanctl explain kesl"
 check "the service is enabled" "systemctl is-enabled vendorband"
 check "systemctl enable --now vendorband" "systemctl enable --now vendorband"
 check "the service is active (READY=1 received)" "systemctl is-active vendorband"

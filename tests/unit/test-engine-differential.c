@@ -332,10 +332,96 @@ START_TEST(test_engine_differential_marker_automaton) {
                         if (memmem(text, len, m[i], strlen(m[i])))
                                 want[i / 64] |= UINT64_C(1) << (i % 64);
                 ck_assert_mem_eq(want, got, sizeof want);
-                marker_automaton_free(a);
+                marker_automaton_unref(a);
                 free(m);
                 free(mv);
         }
+}
+END_TEST
+
+/* Markers of 4 to 14 bytes over three letters, in texts made of the same
+ * letters with whole markers dropped in: the start filter (4-grams, sampled
+ * every 1 to 4 bytes by the shortest marker) meets many near misses. */
+START_TEST(test_engine_differential_marker_automaton_filtered) {
+        rng = 0x5eed0005u;
+        for (int round = 0; round < 400; round++) {
+                size_t n = 1 + pick(round % 10 == 0 ? 500 : 30), len = pick(3000), shortest = 4 + pick(8);
+                char (*m)[16] = calloc(n, sizeof *m);
+                const char **mv = calloc(n, sizeof *mv);
+                char *text = malloc(len + 1);
+                uint64_t want[VB_MARKERS_MAX / 64] = {}, got[VB_MARKERS_MAX / 64] = {};
+                struct vb_marker_automaton *a;
+                uint32_t state = VB_MARKER_START;
+
+                ck_assert(m && mv && text);
+                for (size_t i = 0; i < n; i++) {
+                        size_t l = shortest + pick(15 - shortest);
+
+                        for (size_t k = 0; k < l; k++)
+                                m[i][k] = "abc"[pick(round % 3 == 0 ? 2 : 3)];
+                        mv[i] = m[i];
+                }
+                for (size_t i = 0; i < len; i++)
+                        text[i] = "abcx"[pick(round % 2 ? 3 : 4)];
+                for (size_t k = pick(4); k > 0 && len > 16; k--) {
+                        const char *w = m[pick(n)];
+                        memcpy(text + pick(len - strlen(w)), w, strlen(w));
+                }
+                ck_assert_int_eq(marker_automaton_new(mv, n, &a), 0);
+                for (size_t at = 0; at < len;) {
+                        size_t k = 1 + pick(len - at < 700 ? len - at : 700);
+                        state = marker_automaton_feed(a, state, text + at, k, got);
+                        at += k;
+                }
+                for (size_t i = 0; i < n; i++)
+                        if (memmem(text, len, m[i], strlen(m[i])))
+                                want[i / 64] |= UINT64_C(1) << (i % 64);
+                ck_assert_msg(memcmp(want, got, sizeof want) == 0, "round %d: %zu markers", round, n);
+                marker_automaton_unref(a);
+                free(m);
+                free(mv);
+                free(text);
+        }
+}
+END_TEST
+
+/* Long markers over every byte value: more states than get full rows, so
+ * the deep ones walk failure links; the text holds pieces of the markers. */
+START_TEST(test_engine_differential_marker_automaton_sparse) {
+        enum { N = 300, LEN = 60, TEXT = 20000 };
+        static char m[N][LEN + 1];
+        static const char *mv[N];
+        static char text[TEXT];
+        uint64_t want[VB_MARKERS_MAX / 64] = {}, got[VB_MARKERS_MAX / 64] = {};
+        struct vb_marker_automaton *a;
+        uint32_t state = VB_MARKER_START;
+
+        rng = 0x5eed0004u;
+        for (size_t i = 0; i < N; i++) {
+                for (size_t k = 0; k < LEN; k++)
+                        m[i][k] = (char) (1 + pick(255));
+                if (i % 3 == 1)         /* shares a long prefix with the one before */
+                        memcpy(m[i], m[i - 1], LEN / 2);
+                mv[i] = m[i];
+        }
+        for (size_t at = 0; at + LEN < TEXT; at += LEN) {
+                size_t i = pick(N), cut = pick(4) == 0 ? LEN : 1 + pick(LEN);
+
+                memcpy(text + at, m[i], cut);
+                memset(text + at + cut, 'x', LEN - cut);
+        }
+        ck_assert_int_eq(marker_automaton_new(mv, N, &a), 0);
+        for (size_t at = 0; at < TEXT;) {
+                size_t k = 1 + pick(TEXT - at < 3000 ? TEXT - at : 3000);
+                state = marker_automaton_feed(a, state, text + at, k, got);
+                at += k;
+        }
+        for (size_t i = 0; i < N; i++)
+                if (memmem(text, TEXT, m[i], LEN))
+                        want[i / 64] |= UINT64_C(1) << (i % 64);
+        ck_assert_mem_eq(want, got, sizeof want);
+        ck_assert(want[0] && want[4]);   /* markers were found, in the first and last words */
+        marker_automaton_unref(a);
 }
 END_TEST
 
@@ -347,6 +433,8 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_engine_differential_random_policies);
         tcase_add_test(tc, test_engine_differential_many_markers);
         tcase_add_test(tc, test_engine_differential_marker_automaton);
+        tcase_add_test(tc, test_engine_differential_marker_automaton_sparse);
+        tcase_add_test(tc, test_engine_differential_marker_automaton_filtered);
         suite_add_tcase(s, tc);
         return s;
 }

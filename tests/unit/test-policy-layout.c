@@ -134,8 +134,11 @@ START_TEST(test_policy_layout_dropin_appends_lists) {
         write_file(root, LOCAL "acme.conf.d/local.conf",
                    "ban = {\n  exempt = { packages = [ \"acme-agent\" ]; };\n"
                    "  match = { units = [ \"acme.service\" ]; };\n  vendor = \"Acme Inc\";\n};\n");
+        /* The shipped drop-in repeats what the ban has: nothing doubles. */
         write_file(root, VENDOR "acme.conf.d/10-shipped.conf",
-                   "ban = { match = { packages = [ \"acme-extra\" ]; }; };\n");
+                   "ban = { match = { packages = [ \"acme-extra\", \"acme-agent\" ]; };\n"
+                   "  entities = [ \"Acme Corp\" ];\n"
+                   "  phases = ( { from = \"2024-07-20\"; applies_to = \"all\"; action = \"block\"; } ); };\n");
         ck_assert_int_eq(load(&p, &d), 0);
         ck_assert_uint_eq(p->n_bans, 1);
         const struct vb_ban *b = &p->bans[0];
@@ -145,6 +148,8 @@ START_TEST(test_policy_layout_dropin_appends_lists) {
         ck_assert_uint_eq(b->match[VB_IND_PACKAGE].n, 3);
         ck_assert_str_eq(b->match[VB_IND_PACKAGE].v[2], "acme-extra");
         ck_assert_str_eq(b->vendor, "Acme Inc");
+        ck_assert_uint_eq(b->entities.n, 1);
+        ck_assert_uint_eq(b->n_phases, 1);
         ck_assert_uint_eq(b->dropins.n, 2);
         ck_assert_str_eq(b->dropins.v[1], f);
         const struct vb_origin *o = policy_origin(&b->origins, "exempt.packages", "acme-agent");

@@ -677,7 +677,8 @@ START_TEST(test_policy_nul_and_fifo_refused) {
         {
                 FILE *f = fopen(path, "we");
                 ck_assert_ptr_nonnull(f);
-                fwrite("mode = \"audit\";\n\0mode = 1;\n", 1, 29, f);
+                static const char text[] = "mode = \"audit\";\n\0mode = 1;\n";
+                fwrite(text, 1, sizeof text - 1, f);
                 fclose(f);
         }
         ck_assert_int_eq(load(&p, &d), -EINVAL);

@@ -440,6 +440,29 @@ START_TEST(test_store_file_cache_hit) {
 }
 END_TEST
 
+/* Markers past the 64th (a policy may hold up to VB_MARKERS_MAX) survive
+ * the hash cache, and a row with only markers 0..63 reads back as before. */
+START_TEST(test_store_file_cache_keeps_markers_past_64) {
+        struct vb_store *s = open_rw();
+        struct vb_file_content c = { .sha256 = SHA_A, .is_elf = true, .size = 1000 }, got;
+
+        c.marker_words[0] = UINT64_C(1) << 63;
+        c.marker_words[7] = UINT64_C(0x8000000000000101);        /* markers 448, 456, 511 */
+        c.marker_words[VB_MARKER_WORDS - 1] = 1;                  /* the last word */
+        ck_assert_int_eq(store_file_put(s, "/opt/a", &file_key, SHA_B, &c), 0);
+        ck_assert_int_eq(store_file_lookup(s, "/opt/a", &file_key, SHA_B, &got), 0);
+        ck_assert_mem_eq(got.marker_words, c.marker_words, sizeof c.marker_words);
+        ck_assert_uint_eq(got.marker_hits, UINT64_C(1) << 63);
+
+        memset(c.marker_words, 0, sizeof c.marker_words);
+        c.marker_hits = 0x5;
+        ck_assert_int_eq(store_file_put(s, "/opt/a", &file_key, SHA_B, &c), 0);
+        ck_assert_int_eq(store_file_lookup(s, "/opt/a", &file_key, SHA_B, &got), 0);
+        ck_assert_mem_eq(got.marker_words, c.marker_words, sizeof c.marker_words);
+        store_free(s);
+}
+END_TEST
+
 START_TEST(test_store_file_cache_misses_on_any_change) {
         struct vb_store *s = open_rw();
         struct vb_file_content c = { .sha256 = SHA_A }, got;
@@ -754,6 +777,11 @@ START_TEST(test_store_policy_last_good_read_back) {
         ck_assert_uint_eq(q->bans[0].match[VB_IND_PACKAGE].n, 3);
         ck_assert_str_eq(q->bans[0].match[VB_IND_PACKAGE].v[2], "klnagent64");
         ck_assert_str_eq(q->bans[0].exempt_paths.v[0], "/opt/vendor/README");
+        /* Compiling it again keeps the date it was compiled at. */
+        ck_assert_int_eq(store_policy_compile(s, q, 1800000000), 0);
+        policy_free(q);
+        ck_assert_int_eq(store_policy_last_good(s, &q, &saved, &d), 0);
+        ck_assert_int_eq(saved, 1700000000);
         policy_free(q);
         policy_done(p);
         store_free(s);
@@ -791,6 +819,7 @@ Suite *test_suite(void) {
         tc = tcase_create("ledger");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_store_file_cache_hit);
+        tcase_add_test(tc, test_store_file_cache_keeps_markers_past_64);
         tcase_add_test(tc, test_store_file_cache_misses_on_any_change);
         tcase_add_test(tc, test_store_file_put_replaces_and_round_trips_u64);
         tcase_add_test(tc, test_store_findings_dedupe);
