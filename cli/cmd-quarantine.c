@@ -203,7 +203,7 @@ static int parse_id(const char *s, int64_t *ret) {
 }
 
 /* The audit trail of the restore itself (the unmask and the APT pin
- * rewrite are logged by enforce_restore()). */
+ * rewrite are told by enforce_restore() to journal_action_cb). */
 static void log_restore(const struct row_copy *c, int r, const char *detail) {
         _cleanup_free_ char *f_path = xasprintf("VENDORBAN_PATH=%s", c->e.path ?: "");
         _cleanup_free_ char *f_sha = xasprintf("VENDORBAN_SHA256=%s", c->e.sha256 ?: "");
@@ -286,7 +286,7 @@ static int quarantine_restore_cmd(const struct vb_cli *cli, const char *arg) {
                 return cli_error_errno(r, "failed to read quarantine entry %" PRId64 " from %s (%s)", id, db,
                                        store_errmsg(store) ?: "no detail");
 
-        struct vb_enforcer e = { .root = cli->root, .policy = p, .store = store };
+        struct vb_enforcer e = { .root = cli->root, .policy = p, .store = store, .on_outcome = journal_action_cb };
         r = enforce_restore(&e, id);
         if (r < 0)
                 return restore_failed(&row, store, r);

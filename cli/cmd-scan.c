@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "vendorbanctl scan": compile the policy into the ledger, scan the root's
- * packages and watched paths, record every flag/block finding (ledger and
- * journal, through report_decision) and print them. Owns only the list of
- * findings it collects for its output. */
+ * packages and watched paths, record every flag/block finding (ledger, then
+ * journal), run the enforcement plan of each, and print them. Owns only the
+ * list of findings it collects for its output. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "enforce.h"
+#include "journal.h"
+#include "plan.h"
 #include "report.h"
 #include "scan.h"
 #include "util.h"
@@ -32,7 +35,7 @@ struct scan_ctx {
         struct scan_finding *items;
         size_t n;
         bool record;                    /* the root's own policy: ledger and journal (cli_policy_is_own) */
-        int record_error;               /* first report_decision failure */
+        int record_error;               /* first report_record failure */
         size_t flagged, blocked;
 };
 
@@ -84,6 +87,43 @@ static int finding_fill(struct scan_finding *f, const struct vb_scan_item *item,
         return 0;
 }
 
+/* Plan, record (ledger row, then journal), then run the plan step by step,
+ * each action recorded the same way. Returns the ledger's error, if any. */
+static int record_and_act(struct scan_ctx *c, const struct vb_scan_item *item) {
+        const struct vb_decision *d = item->decision;
+        struct vb_plan plan;
+        struct vb_report rp;
+        int r;
+
+        r = enforce_plan(c->policy, item, c->store != NULL, &plan);
+        if (r < 0)
+                return r;
+        if (!plan.record) {
+                plan_clear(&plan);
+                return 0;
+        }
+        struct vb_reporter rep = { .store = c->store, .policy = c->policy, .root = c->root };
+        r = report_record(&rep, item, &plan, 0, &rp);
+        if (rp.is_new)
+                (void) journal_finding(&rp.finding, d->ban, d->phase);
+        if (r >= 0 && !rp.restored) {
+                struct vb_action_context ctx = {
+                        .ban = d->ban->id,
+                        .package = item->pkg ? item->pkg->name : NULL,
+                        .version = item->pkg ? item->pkg->version : NULL,
+                        .path = item->file ? item->file->path : NULL,
+                        .sha256 = item->file ? item->file->sha256 : NULL,
+                };
+                struct vb_enforcer e = { .root = c->root, .policy = c->policy, .store = c->store,
+                                         .on_outcome = journal_action_cb, .userdata = &ctx };
+                struct vb_enforce_result res = {};
+                for (size_t i = 0; i < plan.n_steps; i++)
+                        (void) enforce_step(&e, &plan, i, rp.finding.id, &res);
+        }
+        plan_clear(&plan);
+        return r;
+}
+
 static int on_item(const struct vb_scan_item *item, void *userdata) {
         struct scan_ctx *c = userdata;
         struct scan_finding *items;
@@ -92,8 +132,7 @@ static int on_item(const struct vb_scan_item *item, void *userdata) {
         if (item->decision->verdict == VB_VERDICT_ALLOW)
                 return 0;
 
-        struct vb_reporter rep = { .store = c->store, .policy = c->policy, .root = c->root };
-        r = c->record ? report_decision(&rep, item, 0, NULL, NULL) : 0;
+        r = c->record ? record_and_act(c, item) : 0;
         if (r < 0 && c->record_error == 0) {
                 c->record_error = r;
                 cli_error_errno(r, "failed to record a finding in the ledger (%s)",

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the daemon does with the watcher's events: queue them, wait out a
- * burst (debounce), then evaluate the packages first (so their files count
- * as owned) and the loose files after, each decision going to the ledger
- * and the journal. File events are held back while dpkg holds its lock. */
+/* The loop's side of the work: queue the watcher's events, wait out a
+ * burst (debounce), hold file events back while dpkg holds its lock, and
+ * hand batches and scans to the work thread (manager-worker.c); then, when
+ * a job comes back, its journal entry, the guard and the status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -11,151 +11,122 @@
 
 #include "journal.h"
 #include "manager.h"
-#include "report.h"
 #include "rpmdb.h"
+#include "summarizer.h"
 
 #define DPKG_DEFER_MAX_USEC (2 * 1000000)
 #define DPKG_DEFER_STEP_USEC (100 * 1000)
-#define LEDGER_RETRY_USEC (30 * 1000000)
-#define LEDGER_BUSY_TIMEOUT_MS 5000     /* the store's default */
-
-struct work_ctx {
-        struct vb_manager *m;
-        struct vb_store *store;         /* the ledger for this work; NULL once it failed */
-        int64_t event_usec;
-};
-
-/* The ledger cannot be written (r): say so once, what it means and what
- * to do, and have the rescan timer come back soon to record what went to
- * the journal only meanwhile. */
-static void ledger_failed(struct vb_manager *m, int r) {
-        uint64_t t;
-
-        if (m->rescan_timer && sd_event_now(m->event, CLOCK_MONOTONIC, &t) >= 0) {
-                (void) sd_event_source_set_time(m->rescan_timer, t + LEDGER_RETRY_USEC);
-                (void) sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
-        }
-        if (m->ledger_error == r)
-                return;
-        m->ledger_error = r;
-        journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                      "Cannot write the ledger: %s (%s)%s. Findings go to the journal only until it can be "
-                      "written; retrying in %d s.",
-                      strerror(-r), store_errmsg(m->store),
-                      r == -EBUSY ? ": another process holds its lock (a long 'vendorbanctl scan', an sqlite3 "
-                                    "session?)"
-                      : r == -ENOSPC ? ": the file system is full, free some space"
-                      : r == -EROFS || r == -EACCES ? ": the file system or file is read-only"
-                      : r == -EBADMSG ? ": the file is damaged; stop vendorband, move it aside and start again"
-                                      : "",
-                      LEDGER_RETRY_USEC / 1000000);
-}
-
-/* The ledger to use for the next piece of work: NULL if there is none or
- * if it cannot take a write now (a lock held by another process makes
- * every statement wait the busy timeout: wait once here, not per row). */
-static struct vb_store *work_store(struct vb_manager *m) {
-        int r;
-
-        if (!m->store)
-                return NULL;
-        /* Known to be locked: look without waiting; the retry comes back. */
-        if (m->ledger_error == -EBUSY)
-                (void) store_set_busy_timeout(m->store, 0);
-        r = store_begin(m->store);
-        if (r >= 0)
-                r = store_rollback(m->store);
-        if (m->ledger_error == -EBUSY)
-                (void) store_set_busy_timeout(m->store, LEDGER_BUSY_TIMEOUT_MS);
-        if (r < 0) {
-                ledger_failed(m, r);
-                return NULL;
-        }
-        if (m->ledger_error != 0) {
-                m->ledger_error = 0;
-                journal_event(VB_MID_DAEMON, LOG_NOTICE, NULL, "The ledger can be written again.");
-        }
-        return m->store;
-}
-
-static int on_decision(const struct vb_scan_item *item, void *userdata) {
-        struct work_ctx *w = userdata;
-        bool is_new = false;
-        int r;
-
-        struct vb_reporter rep = { .store = w->store, .policy = w->m->policy, .root = w->m->root };
-        r = report_decision(&rep, item, w->event_usec, &is_new, NULL);
-        if (r < 0) {
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                              "Failed to record a finding in the ledger (%s: %s), logged to the journal only.",
-                              strerror(-r), store_errmsg(w->store));
-                ledger_failed(w->m, r);
-                if (r == -EBUSY)
-                        w->store = NULL; /* do not wait the busy timeout again for every match */
-        }
-        if (is_new)
-                w->m->findings_new++;
-        if (item->decision->verdict == VB_VERDICT_BLOCK && w->m->policy->config.mode == VB_MODE_ENFORCE)
-                w->m->guard_stale = true;
-        return 0;
-}
-
-/* The exec guard denies quarantined content by hash: tell it what is new. */
-static void refresh_guard(struct vb_manager *m) {
-        if (!m->guard_stale)
-                return;
-        m->guard_stale = false;
-        (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
-}
-
-static struct vb_scan_options scan_options(struct vb_manager *m, struct vb_store *store, bool packages,
-                                           bool files) {
-        return (struct vb_scan_options) {
-                .root = m->root, .policy = m->policy, .store = store, .now = now_sec(),
-                .packages = packages, .files = files, .owned = &m->owned,
-        };
-}
 
 void manager_notify_status(struct vb_manager *m) {
-        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start",
+        bool busy = m->worker && worker_busy(m->worker);
+
+        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start%s",
                    m->policy->last_known_good ? "LAST-KNOWN-GOOD policy (files broken), " : "",
                    mode_to_string(m->policy->config.mode), m->policy->n_bans,
                    m->watcher ? watcher_num_watches(m->watcher) : 0,
                    m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"
                                                                     : "",
-                   (unsigned long long) m->findings_new);
+                   (unsigned long long) m->findings_new, busy ? ", scanning" : "");
 }
 
-static int scan_pass(struct vb_manager *m, const char *why, bool files) {
-        struct work_ctx w = { .m = m, .store = work_store(m) };
-        struct vb_scan_options o = scan_options(m, w.store, true, files);
-        struct vb_scan_stats st = {};
-        struct vb_diag diag = {};
-        char pk[32], fl[32];
+static struct vb_job *job_new(enum vb_job_kind kind, const char *why) {
+        struct vb_job *j = calloc(1, sizeof *j);
 
-        pathset_clear(&m->owned);
-        int r = scan_run(&o, on_decision, &w, &st, &diag);
-        m->scans++;
-        /* fleet hook: scan completed (before anything else is logged: the
-         * summary takes the scan's start as now - duration). */
-        summary_scan_done(m, files && r >= 0, (uint64_t) st.duration_usec);
-        if (diag.n > 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s:%u: %s", why,
-                              diag.items[0].file, diag.items[0].line, diag.items[0].message);
-        snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st.packages);
-        snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st.files);
-        journal_event(VB_MID_SCAN_DONE, r < 0 ? LOG_ERR : LOG_INFO, (const char *const[]) { pk, fl, NULL },
+        if (j) {
+                j->kind = kind;
+                snprintf(j->why, sizeof j->why, "%s", why);
+        }
+        return j;
+}
+
+/* Before work is queued, the ledger is looked at (a stat): if it went
+ * away, the work goes to the new one. Not while a job runs: the check
+ * after it comes soon enough, and the rows it writes are copied over. */
+static void ledger_check_if_idle(struct vb_manager *m) {
+        if (!worker_busy(m->worker))
+                manager_ledger_check(m);
+}
+
+void manager_scan(struct vb_manager *m, const char *why, bool files) {
+        struct vb_job *j = job_new(VB_JOB_SCAN, why);
+
+        ledger_check_if_idle(m);
+        if (!j) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Out of memory: the %s scan was not queued.", why);
+                return;
+        }
+        j->files = files;
+        worker_submit(m->worker, j);
+}
+
+void manager_full_scan(struct vb_manager *m, const char *why) {
+        manager_scan(m, why, true);
+}
+
+/* The ledger failed during a job: have the rescan timer come back soon to
+ * record what went to the journal only meanwhile. */
+static void ledger_retry_soon(struct vb_manager *m) {
+        uint64_t t;
+
+        if (m->rescan_timer && sd_event_now(m->event, CLOCK_MONOTONIC, &t) >= 0) {
+                (void) sd_event_source_set_time(m->rescan_timer, t + MANAGER_LEDGER_RETRY_USEC);
+                (void) sd_event_source_set_enabled(m->rescan_timer, SD_EVENT_ONESHOT);
+        }
+}
+
+static void log_scan_done(const struct vb_job *j, bool audit) {
+        const struct vb_scan_stats *st = &j->stats;
+        char pk[32], fl[32];
+        int r = j->r;
+
+        if (j->dpkg_error[0])
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Package database unreadable during %s: %s", j->why,
+                              j->dpkg_error);
+        snprintf(pk, sizeof pk, "VENDORBAN_PACKAGES=%zu", st->packages);
+        snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st->files);
+        journal_event(VB_MID_SCAN_DONE, r < 0 && r != -ECANCELED ? LOG_ERR : LOG_INFO,
+                      (const char *const[]) { pk, fl, NULL },
                       "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu %s, "
                       "%.2fs%s%s.",
-                      why, r < 0 ? "failed" : "done", st.packages, st.files, st.files_hashed, st.files_cached,
-                      st.flagged, st.blocked, m->policy->config.mode == VB_MODE_AUDIT ? "would block" : "blocked", st.duration_usec / 1e6, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
-        refresh_guard(m);
-        manager_notify_status(m);
-        return r;
+                      j->why, r == -ECANCELED ? "cancelled" : r < 0 ? "failed" : "done", st->packages, st->files,
+                      st->files_hashed, st->files_cached, st->flagged, st->blocked,
+                      audit ? "would block" : "blocked", st->duration_usec / 1e6,
+                      r < 0 && r != -ECANCELED ? ": " : "", r < 0 && r != -ECANCELED ? strerror(-r) : "");
 }
 
-int manager_full_scan(struct vb_manager *m, const char *why) {
-        return scan_pass(m, why, true);
+void manager_job_done(struct vb_manager *m, struct vb_job *j) {
+        manager_ledger_check(m); /* before the guard reads it */
+        m->findings_new += j->findings_new;
+        if (j->ledger_failed)
+                ledger_retry_soon(m);
+        if (j->kind == VB_JOB_SCAN) {
+                m->scans++;
+                manager_scan_done(m, j); /* first: the summary takes its start as now - duration */
+                log_scan_done(j, m->policy->config.mode == VB_MODE_AUDIT);
+        }
+        if (j->kind == VB_JOB_RPM && j->rpm_newest > m->rpm_since)
+                m->rpm_since = j->rpm_newest;
+        /* The exec guard denies quarantined content by hash: tell it what is new. */
+        if (j->guard_stale)
+                (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
+        manager_notify_status(m);
+}
+
+void manager_scan_done(struct vb_manager *m, const struct vb_job *j) {
+        /* fleet hook: the compliance summary. It takes now - duration as
+         * the scan's start: count from when the thread began it. */
+        summary_scan_done(m, j->files && j->r >= 0, (uint64_t) (now_usec() - j->started_usec));
+}
+
+/* The rpm database moved: evaluate, in the work thread, the packages
+ * installed since the last look. */
+static void submit_rpm(struct vb_manager *m) {
+        struct vb_job *j = job_new(VB_JOB_RPM, "rpm");
+
+        if (!j)
+                return;
+        j->rpm_since = m->rpm_since;
+        worker_submit(m->worker, j);
 }
 
 static bool lock_is_held(const char *dir, const char *name) {
@@ -193,122 +164,37 @@ static bool rpm_is_running(struct vb_manager *m) {
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
-/* The rpm database moved: evaluate the packages installed since the last
- * look (rpm records each one's install time; the same second again, as
- * the ledger keeps one finding per package and version). */
-static void work_rpm(struct vb_manager *m) {
-        struct work_ctx w = { .m = m, .store = work_store(m), .event_usec = now_usec() };
-        struct vb_scan_options o = scan_options(m, w.store, true, false);
-        struct vb_diag diag = {};
-        int64_t newest = 0;
-
-        int r = scan_rpm_packages(&o, m->rpm_since, on_decision, &w, &newest, &diag);
-        if (r < 0 && r != -ENOENT)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "rpm database unreadable: %s%s%s",
-                              diag.n ? diag.items[0].file : strerror(-r), diag.n ? ": " : "",
-                              diag.n ? diag.items[0].message : "");
-        if (newest > m->rpm_since)
-                m->rpm_since = newest;
-        refresh_guard(m);
-        manager_notify_status(m);
-}
-
-static void work_package(struct vb_manager *m, struct vb_store *store, const struct vb_watch_event *ev) {
-        struct vb_scan_options o = scan_options(m, store, true, false);
-        struct work_ctx w = { .m = m, .store = store, .event_usec = ev->usec };
-        struct vb_diag diag = {};
-        _cleanup_free_ char *name = strdup(ev->path);
-
-        if (!name)
-                return;
-        char *arch = strchr(name, ':');
-        if (arch)
-                *arch++ = '\0';
-        int r = scan_package(&o, name, arch, ev->usec / 1000000, on_decision, &w, &diag);
-        if (r < 0 && r != -ENOENT)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to evaluate package %s: %s%s%s", ev->path,
-                              diag.n ? diag.items[0].file : strerror(-r), diag.n ? ": " : "",
-                              diag.n ? diag.items[0].message : "");
-}
-
-static void work_file(struct vb_manager *m, struct vb_store *store, const struct vb_watch_event *ev) {
-        struct vb_scan_options o = scan_options(m, store, false, true);
-        struct work_ctx w = { .m = m, .store = store, .event_usec = ev->usec };
-
-        if (ev->kind == VB_WATCH_DIR)
-                (void) scan_tree(&o, ev->path, on_decision, &w, NULL);
-        else
-                (void) scan_file(&o, ev->path, on_decision, &w);
-}
-
-static int cmp_event(const void *a, const void *b) {
-        const struct vb_watch_event *x = *(const struct vb_watch_event *const *) a;
-        const struct vb_watch_event *y = *(const struct vb_watch_event *const *) b;
-        int r = (int) x->kind - (int) y->kind;
-
-        if (r == 0)
-                r = strcmp(x->path, y->path);
-        if (r == 0)
-                r = x->usec < y->usec ? -1 : x->usec > y->usec;
-        return r;
-}
-
-/* Evaluate a batch of events: sorted by kind (packages before directories
- * before files) and path, each subject once, with its earliest event time. */
-static void work_batch(struct vb_manager *m, struct vb_watch_event *list) {
-        size_t n = 0, k = 0;
-        bool rescan = false;
+/* Hand a batch to the work thread. Lost events mean a full rescan; a
+ * package or dpkg database event means the database is read once more
+ * when dpkg is done. */
+static void submit_batch(struct vb_manager *m, struct vb_watch_event *list) {
+        bool rescan = false, work = false;
 
         for (struct vb_watch_event *ev = list; ev; ev = ev->next) {
-                n++;
                 rescan = rescan || ev->kind == VB_WATCH_RESCAN;
+                work = work || ev->kind == VB_WATCH_PACKAGE || ev->kind == VB_WATCH_FILE || ev->kind == VB_WATCH_DIR;
+                if (ev->kind == VB_WATCH_PACKAGE || ev->kind == VB_WATCH_DPKG_DB)
+                        m->dpkg_dirty = true;
+                if (ev->kind == VB_WATCH_RPM_DB) { /* read after the batch (on_debounce), at once */
+                        m->rpm_dirty = true;
+                        m->rpm_deferred_since = 0;
+                }
         }
-        _cleanup_free_ struct vb_watch_event **v = rescan ? NULL : calloc(n ? n : 1, sizeof *v);
-        if (rescan || !v) {
+        struct vb_job *j = !rescan && work ? job_new(VB_JOB_EVENTS, "events") : NULL;
+        if (j) {
+                ledger_check_if_idle(m);
+                j->events = list;
+                worker_submit(m->worker, j);
+                return;
+        }
+        if (rescan || work) {
                 m->dpkg_dirty = true; /* dpkg may still be at work: read its database again when it is done */
                 if (rescan)
                         journal_event(VB_MID_RESCAN, LOG_WARNING, NULL,
                                       "Filesystem events were lost (inotify queue overflow or a lost watch): "
                                       "rescanning everything.");
-                (void) manager_full_scan(m, rescan ? "events were lost" : "out of memory for events");
-                goto finish;
+                manager_full_scan(m, rescan ? "events were lost" : "out of memory for events");
         }
-        for (struct vb_watch_event *ev = list; ev; ev = ev->next)
-                v[k++] = ev;
-        qsort(v, n, sizeof *v, cmp_event);
-        struct vb_store *store = NULL;
-        bool probed = false;    /* the ledger is probed once, and only if there is work */
-
-        for (size_t i = 0; i < n; i++) {
-                if (i > 0 && v[i]->kind == v[i - 1]->kind && strcmp(v[i]->path, v[i - 1]->path) == 0)
-                        continue;
-                switch (v[i]->kind) {
-                case VB_WATCH_PACKAGE:
-                        m->dpkg_dirty = true;
-                        if (!probed)
-                                store = work_store(m), probed = true;
-                        work_package(m, store, v[i]);
-                        break;
-                case VB_WATCH_FILE:
-                case VB_WATCH_DIR:
-                        if (!probed)
-                                store = work_store(m), probed = true;
-                        work_file(m, store, v[i]);
-                        break;
-                case VB_WATCH_DPKG_DB:  /* the .list renames carry what matters; the settle pass the rest */
-                        m->dpkg_dirty = true;
-                        break;
-                case VB_WATCH_RPM_DB:   /* read after the batch (on_debounce), at once */
-                        m->rpm_dirty = true;
-                        m->rpm_deferred_since = 0;
-                        break;
-                case VB_WATCH_RESCAN:
-                        break;
-                }
-        }
-        refresh_guard(m);
-        manager_notify_status(m);
-finish:
         while (list) {
                 struct vb_watch_event *next = list->next;
                 free(list);
@@ -368,14 +254,14 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
         if (!hold)
                 m->deferred_since = 0;
 
-        work_batch(m, pending_take(m, hold));
+        submit_batch(m, pending_take(m, hold));
 
         /* A .list event can be missed or come too early (a queue overflow,
          * or the package read while dpkg folds updates/ into status): once
          * dpkg has let go of its lock, read the whole database once more. */
         if (m->dpkg_dirty && !dpkg_running) {
                 m->dpkg_dirty = false;
-                (void) scan_pass(m, "dpkg finished", false);
+                manager_scan(m, "dpkg finished", false);
         }
 
         /* rpm wrote its database: read what it holds now. If a transaction
@@ -383,7 +269,7 @@ static int on_debounce(sd_event_source *s, uint64_t usec, void *userdata) {
          * it is done, or every DPKG_DEFER_MAX_USEC of a long one. */
         if (m->rpm_dirty && (m->rpm_deferred_since == 0 || now - m->rpm_deferred_since >= DPKG_DEFER_MAX_USEC ||
                              !rpm_is_running(m))) {
-                work_rpm(m);
+                submit_rpm(m);
                 m->rpm_dirty = rpm_is_running(m);
                 m->rpm_deferred_since = m->rpm_dirty ? now : 0;
         }
@@ -403,7 +289,20 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
         uint64_t t;
         int r;
 
-        pending_append(m, watcher_take(m->watcher));
+        struct vb_watch_event *list = watcher_take(m->watcher), **pp = &list;
+        bool ready = false;
+        while (*pp) {
+                struct vb_watch_event *ev = *pp;
+                if (ev->kind == VB_WATCH_READY) {
+                        *pp = ev->next;
+                        free(ev);
+                        ready = true;
+                } else
+                        pp = &ev->next;
+        }
+        pending_append(m, list);
+        if (ready)
+                manager_watcher_ready(m);
         if (!m->pending)
                 return 0;
 

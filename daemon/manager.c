@@ -21,6 +21,8 @@
 #include "rpmdb.h"
 
 #define PIDFILE "/run/vendorban/vendorband.pid"
+#define JOURNAL_RETRY_USEC (250 * 1000)
+#define RESCAN_FALLBACK_SEC 900        /* when watches are missing and no rescan is configured */
 
 static void log_policy_error(struct vb_manager *m, const struct vb_diag *d, int r, bool keeping) {
         char where[1100] = "";
@@ -68,13 +70,15 @@ static void share_ledger(struct vb_manager *m, const char *dir, const char *db) 
                               "Cannot share the ledger %s with group %s: %s, ignoring.", db, group, strerror(-r));
 }
 
-static int open_ledger(struct vb_manager *m) {
+int manager_open_ledger(struct vb_manager *m) {
         _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.state_dir);
         _cleanup_free_ char *db = NULL;
         int r;
 
         if (!dir || asprintf(&db, "%s/%s", dir, VB_STORE_FILE) < 0)
                 return -ENOMEM;
+        free(m->ledger_path);
+        m->ledger_path = strdup(db);
         r = mkdir_p(dir, 0700);
         if (r >= 0)
                 r = store_open(db, false, &m->store);
@@ -112,21 +116,23 @@ static int open_ledger(struct vb_manager *m) {
                 store_free(m->store);
                 m->store = NULL;
         }
+        m->job_ledger = m->store && m->ledger_path;
         return 0;
 }
 
-/* quarantine_retention: quarantined copies older than it are deleted (rows kept). */
-static void expire_quarantine(struct vb_manager *m) {
+/* quarantine_retention: quarantined copies older than it are deleted (rows
+ * kept). Run by the work thread after each full scan, on its own store. */
+void manager_expire_quarantine(struct vb_manager *m, struct vb_store *store) {
         _cleanup_free_ char *qdir = NULL;
         size_t n = 0;
         int r;
 
-        if (!m->store || m->policy->config.quarantine_retention <= 0)
+        if (!store || m->policy->config.quarantine_retention <= 0)
                 return;
         qdir = enforce_quarantine_dir(m->policy);
         if (!qdir)
                 return;
-        r = quarantine_expire(m->store, m->root, qdir, m->policy->config.quarantine_retention, now_usec(), &n);
+        r = quarantine_expire(store, m->root, qdir, m->policy->config.quarantine_retention, now_usec(), &n);
         if (n > 0)
                 journal_event(VB_MID_ACTION, LOG_NOTICE,
                               (const char *const[]) { "VENDORBAN_ACTION=delete-quarantined", NULL },
@@ -135,13 +141,15 @@ static void expire_quarantine(struct vb_manager *m) {
                               (long long) m->policy->config.quarantine_retention);
         if (r < 0)
                 journal_event(VB_MID_DAEMON, LOG_WARNING, NULL, "Quarantine retention: %s, ignoring.",
-                              store_errmsg(m->store) ?: strerror(-r));
+                              store_errmsg(store) ?: strerror(-r));
 }
 
 /* Finish or roll back what a crash interrupted, and in enforce mode make
  * the APT pins match the ledger. */
 static void repair_and_pin(struct vb_manager *m) {
-        struct vb_enforcer e = { .root = m->root, .policy = m->policy, .store = m->store };
+        struct vb_enforcer e = {
+                .root = m->root, .policy = m->policy, .store = m->store, .on_outcome = journal_action_cb,
+        };
         size_t fixed = 0;
 
         if (!m->store)
@@ -153,7 +161,48 @@ static void repair_and_pin(struct vb_manager *m) {
                               r < 0 ? "; some could not be checked: " : "", r < 0 ? strerror(-r) : "");
         if (m->policy->config.mode == VB_MODE_ENFORCE)
                 (void) enforce_apt_pins(&e);
-        expire_quarantine(m);
+}
+
+/* The rescan period in force: the configured one, or, when some watched
+ * paths could not be watched and none is configured, a fallback. */
+static unsigned rescan_interval(struct vb_manager *m) {
+        unsigned interval = m->policy->config.rescan_interval;
+
+        if (interval == 0 && m->watcher && watcher_failed_watches(m->watcher) > 0)
+                interval = RESCAN_FALLBACK_SEC;
+        return interval;
+}
+
+/* Watches could not be added: say what the limit is, the sysctl that
+ * raises it, and that periodic rescans cover what is not watched. */
+static unsigned long read_ulong(const char *path) {
+        unsigned long v = 0;
+        FILE *f = fopen(path, "re");
+
+        if (f) {
+                if (fscanf(f, "%lu", &v) != 1)
+                        v = 0;
+                fclose(f);
+        }
+        return v;
+}
+
+static void log_watch_limit(struct vb_manager *m) {
+        /* The user namespace's limit, when lower, is the one that bites. */
+        unsigned long limit = read_ulong("/proc/sys/fs/inotify/max_user_watches");
+        unsigned long ns = read_ulong("/proc/sys/user/max_inotify_watches");
+
+        if (ns > 0 && (limit == 0 || ns < limit))
+                limit = ns;
+        unsigned long want = limit < 524288 ? 1048576 : limit * 2;
+        journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
+                      "Watches under the watched paths could not be added (%u time(s)): the inotify watch "
+                      "limit is reached (%lu, %u watches in use by vendorband). "
+                      "Raise it: sysctl -w fs.inotify.max_user_watches=%lu, and keep it in "
+                      "/etc/sysctl.d/60-vendorban.conf, then reload vendorband. Until then, what is not watched "
+                      "is covered by a periodic rescan every %u s%s.",
+                      watcher_failed_watches(m->watcher), limit, watcher_num_watches(m->watcher), want,
+                      rescan_interval(m), m->policy->config.rescan_interval ? "" : " (rescan_interval is 0: a fallback)");
 }
 
 static int start_watcher(struct vb_manager *m) {
@@ -173,22 +222,45 @@ static int start_watcher(struct vb_manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(m->watch_source, "watcher");
-        if (watcher_failed_watches(m->watcher) > 0 && m->policy->config.rescan_interval > 0)
-                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
-                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
-                              "reached?); the periodic rescan every %u s covers what is not watched.",
-                              watcher_failed_watches(m->watcher), m->policy->config.rescan_interval);
-        else if (watcher_failed_watches(m->watcher) > 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                              "Watches for %u watched path(s) could not be added (fs.inotify.max_user_watches "
-                              "reached?) and rescan_interval is 0: what is not watched is not seen until a "
-                              "reload; set rescan_interval or raise the limit.",
-                              watcher_failed_watches(m->watcher));
         return 0;
 }
 
+static int arm_rescan(struct vb_manager *m);
+
+/* The watcher thread has its first watches in place (manager_on_watch):
+ * say what could not be watched, and run the scan that waited for it. */
+void manager_watcher_ready(struct vb_manager *m) {
+        int r = watcher_start_error(m->watcher);
+
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
+                              strerror(-r));
+        else if (watcher_failed_watches(m->watcher) > 0)
+                log_watch_limit(m);
+        (void) arm_rescan(m);
+        if (m->scan_after_watch) {
+                manager_full_scan(m, m->scan_after_watch);
+                m->scan_after_watch = NULL;
+        }
+        manager_notify_status(m);
+}
+
+/* Watch, and once the watches are in place, scan (why): whatever lands
+ * meanwhile is seen by one or the other. */
+static void watch_then_scan(struct vb_manager *m, const char *why) {
+        int r = start_watcher(m);
+
+        if (r < 0) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
+                              strerror(-r));
+                manager_full_scan(m, why);
+                return;
+        }
+        m->scan_after_watch = why;
+}
+
 static int arm_rescan(struct vb_manager *m) {
-        unsigned interval = m->policy->config.rescan_interval;
+        unsigned interval = rescan_interval(m);
         uint64_t t;
 
         if (interval == 0)
@@ -205,8 +277,7 @@ static int arm_rescan(struct vb_manager *m) {
 static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
         struct vb_manager *m = userdata;
 
-        expire_quarantine(m);
-        (void) manager_full_scan(m, "periodic");
+        manager_full_scan(m, "periodic");
         (void) arm_rescan(m);
         return 0;
 }
@@ -217,8 +288,11 @@ static int manager_reload(struct vb_manager *m) {
         int r;
 
         sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
+        /* The work thread reads the policy and the ledger: hold it (its
+         * scan is cancelled; the reload queues a new one). */
+        bool cancelled = worker_pause(m->worker);
         if (!m->store)
-                (void) open_ledger(m); /* it may have been repaired or moved aside since */
+                (void) manager_open_ledger(m); /* it may have been repaired or moved aside since */
         r = policy_load(m->root, m->config_path, &p, &diag);
         if (r >= 0 && m->store) {
                 /* A valid policy is not refused because the ledger is busy
@@ -231,8 +305,11 @@ static int manager_reload(struct vb_manager *m) {
                                       strerror(-k), store_errmsg(m->store));
         }
         if (r < 0) {
+                worker_resume(m->worker);
                 policy_free(p);
                 log_policy_error(m, &diag, r, true);
+                if (cancelled)
+                        manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
                 sd_notify(0, "READY=1");
                 return 0;
         }
@@ -243,17 +320,16 @@ static int manager_reload(struct vb_manager *m) {
         m->policy = p;
         log_policy_loaded(p, "reloaded");
         policy_source_write(m->root, p);
-        summary_write(m, "reload"); /* fleet hook: policy loaded */
         if (p->config.mode == VB_MODE_ENFORCE && m->store) {
-                struct vb_enforcer e = { .root = m->root, .policy = p, .store = m->store };
+                struct vb_enforcer e = {
+                        .root = m->root, .policy = p, .store = m->store, .on_outcome = journal_action_cb,
+                };
                 (void) enforce_apt_pins(&e);
         }
-        r = start_watcher(m);
-        if (r < 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to restart watching: %s; periodic rescans only.",
-                              strerror(-r));
+        worker_resume(m->worker);
         (void) arm_rescan(m);
-        (void) manager_full_scan(m, "policy reloaded");
+        watch_then_scan(m, "policy reloaded");
+        manager_policy_loaded(m, true);
         sd_notify(0, "READY=1");
         return 0;
 }
@@ -267,6 +343,29 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
         sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
         return sd_event_exit(m->event, 0);
+}
+
+/* The journal never blocks the loop (journal.h): entries journald did not
+ * take wait in a queue, retried every JOURNAL_RETRY_USEC while any wait. */
+static int on_journal_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        if (journal_flush() > 0) {
+                (void) sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static int on_journal_post(sd_event_source *s, void *userdata) {
+        struct vb_manager *m = userdata;
+        int enabled = SD_EVENT_OFF;
+
+        if (sd_event_source_get_enabled(m->journal_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return 0;
+        if (journal_flush() > 0) {
+                (void) sd_event_source_set_time_relative(m->journal_timer, JOURNAL_RETRY_USEC);
+                (void) sd_event_source_set_enabled(m->journal_timer, SD_EVENT_ONESHOT);
+        }
+        return 0;
 }
 
 static void write_pidfile(struct vb_manager *m) {
@@ -315,8 +414,17 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
                 r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
         if (r >= 0)
                 r = sd_event_set_watchdog(m->event, true);
+        if (r >= 0)
+                r = sd_event_add_time(m->event, &m->journal_timer, CLOCK_MONOTONIC, UINT64_MAX, 10000,
+                                      on_journal_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->journal_timer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_post(m->event, &m->journal_post, on_journal_post, m);
         if (r < 0)
                 return r;
+        (void) sd_event_source_set_description(m->journal_timer, "journal-retry");
+        (void) sd_event_source_set_description(m->journal_post, "journal-post");
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -324,12 +432,27 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
 struct vb_manager *manager_free(struct vb_manager *m) {
         if (!m)
                 return NULL;
+        /* First, so that nothing else is freed under a job. A job that does
+         * not stop within the bound is left to the process exit, with what
+         * it reads. */
+        if (!worker_free(m->worker)) {
+                journal_event(VB_MID_DAEMON, LOG_NOTICE, NULL,
+                              "Exiting while a scan is still reading a file; the next start scans again.");
+                m->worker_abandoned = true;
+        }
+        m->worker = NULL;
         guard_stop(m->guard);
+        /* Still adding its first watches (seconds on a large tree, and not
+         * interruptible): leave the thread to the process exit. */
+        if (m->watcher && watcher_start_error(m->watcher) == -EINPROGRESS)
+                m->watcher = NULL;
         summarizer_free(m->summary);
         watcher_stop(m->watcher);
         sd_event_source_unref(m->watch_source);
         sd_event_source_unref(m->debounce_timer);
         sd_event_source_unref(m->rescan_timer);
+        sd_event_source_unref(m->journal_timer);
+        sd_event_source_unref(m->journal_post);
         sd_event_source_unref(m->sigterm_source);
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
@@ -339,14 +462,18 @@ struct vb_manager *manager_free(struct vb_manager *m) {
                 free(m->pending);
                 m->pending = next;
         }
-        pathset_clear(&m->owned);
         store_free(m->store);
-        policy_free(m->policy);
         if (m->pidfile)
                 (void) unlink(m->pidfile);
         free(m->pidfile);
-        free(m->root);
         free(m->config_path);
+        (void) journal_flush();
+        if (m->worker_abandoned)
+                return NULL; /* the process exits now; the job still reads these */
+        pathset_clear(&m->owned);
+        policy_free(m->policy);
+        free(m->ledger_path);
+        free(m->root);
         free(m);
         return NULL;
 }
@@ -367,17 +494,16 @@ int manager_startup(struct vb_manager *m) {
         } else
                 log_policy_loaded(m->policy, "loaded");
         policy_source_write(m->root, m->policy);
-        (void) open_ledger(m);
+        (void) manager_open_ledger(m);
         summary_start(m); /* fleet: the host key and the daily summary timer */
         repair_and_pin(m);
         write_pidfile(m);
+        r = worker_new(m, &m->worker);
+        if (r < 0) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start the work thread: %s", strerror(-r));
+                return r;
+        }
 
-        /* Watch first, then reconcile: whatever lands during the scan is
-         * queued and looked at right after it. */
-        r = start_watcher(m);
-        if (r < 0)
-                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Failed to start watching: %s; periodic rescans only.",
-                              strerror(-r));
         (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
         guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         r = sd_event_add_time(m->event, &m->rescan_timer, CLOCK_MONOTONIC, UINT64_MAX, 1000000, on_rescan, m);
@@ -386,13 +512,22 @@ int manager_startup(struct vb_manager *m) {
         (void) sd_event_source_set_description(m->rescan_timer, "rescan");
         (void) arm_rescan(m);
 
-        sd_notify(0, "STATUS=Reconciling: scanning packages and watched paths");
-        (void) manager_full_scan(m, "startup");
+        /* Watch first, then reconcile, both off the loop: READY=1 comes at
+         * once, the loop serves events and the watchdog meanwhile. */
+        sd_notify(0, "STATUS=Reconciling: watching, then scanning packages and watched paths");
+        watch_then_scan(m, "startup");
+        manager_policy_loaded(m, false);
         return 0;
+}
+
+/* Hook: what follows a policy (re)load, on the loop, the work thread
+ * running again. (At start the summary follows the startup scan.) */
+void manager_policy_loaded(struct vb_manager *m, bool reload) {
+        if (reload)
+                summary_write(m, "reload"); /* fleet hook: policy loaded */
 }
 
 int manager_run(struct vb_manager *m) {
         sd_notify(0, "READY=1");
-        manager_notify_status(m);
         return sd_event_loop(m->event);
 }

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The watcher thread (see watcher.h). This file is the only one that calls
  * libinotifytools, and only from the thread it starts; the loop sees just
- * the queue and the eventfd. A full queue turns into one rescan event. */
+ * the queue and the eventfd. A full queue turns into one rescan event; a
+ * watched top directory that goes away is watched again (or its parent,
+ * until it comes back) before the rescan that follows. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <inotifytools/inotifytools.h>
 
 #include "watcher.h"
@@ -15,6 +21,11 @@
 #define WATCHER_QUEUE_MAX 50000
 #define DPKG_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)
 #define TREE_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+#define PARENT_EVENTS (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
+/* Watches of a top directory that went away are renamed with this prefix
+ * (no leading '/'): a moved tree keeps its watches, under a name that
+ * must not pass for the watched path. */
+#define LOST_PREFIX "lost:"
 
 struct vb_watcher {
         pthread_t thread;
@@ -24,9 +35,8 @@ struct vb_watcher {
         struct vb_watch_event *head, *tail;
         size_t queued;
         bool overflowed;
-        unsigned failed, watches;
+        atomic_uint failed, watches;    /* written by the thread, read by the loop */
         pthread_mutex_t ready_lock;
-        pthread_cond_t ready_cond;
         bool ready;
         int start_error;
         /* Owned by the thread after start: */
@@ -36,6 +46,7 @@ struct vb_watcher {
         char *infodir;                  /* host path, with trailing '/' */
         char *rpmdir;                   /* host path, with trailing '/'; NULL without rpm */
         struct vb_strv trees;           /* host paths of the watch paths */
+        struct vb_strv parents;         /* parents watched for a lost top directory to come back */
 };
 
 static void queue_push(struct vb_watcher *w, enum vb_watch_kind kind, const char *path) {
@@ -90,12 +101,67 @@ static bool has_prefix(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Watch a directory and every directory below it. Unlike
+ * inotifytools_watch_recursively(), which stats every entry, only the
+ * directories' own listings are read (d_type): on a tree of 1,000,000
+ * files that is most of the time it takes. Symlinks are not followed.
+ * false with inotifytools_error() or errno set if the top could not be
+ * watched or the limit was reached on the way. */
+static bool watch_tree(const char *path) {
+        struct vb_strv todo = {};
+        _cleanup_free_ char *top = NULL;
+        bool ok = true;
+
+        /* Watched directories are named with a trailing '/' (events are
+         * joined to it), as inotifytools_watch_recursively() does. */
+        size_t n = strlen(path);
+        if (asprintf(&top, "%s%s", path, n > 0 && path[n - 1] == '/' ? "" : "/") < 0)
+                return false;
+        if (!inotifytools_watch_file(top, TREE_EVENTS))
+                return false;
+        if (strv_push(&todo, top) < 0)
+                return false;
+        while (todo.n > 0 && ok) {
+                char *dir = todo.v[--todo.n];
+                DIR *d = opendir(dir);
+                for (struct dirent *de; d && ok && (de = readdir(d));) {
+                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                continue;
+                        unsigned char type = de->d_type;
+                        struct stat st;
+                        if (type == DT_UNKNOWN && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                                type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+                        if (type != DT_DIR)
+                                continue;
+                        _cleanup_free_ char *sub = NULL;
+                        if (asprintf(&sub, "%s%s/", dir, de->d_name) < 0)
+                                ok = false;
+                        else if (!inotifytools_watch_file(sub, TREE_EVENTS))
+                                ok = inotifytools_error() == ENOENT; /* gone meanwhile: fine */
+                        else if (strv_push(&todo, sub) < 0)
+                                ok = false;
+                }
+                if (d)
+                        closedir(d);
+                free(dir);
+        }
+        strv_clear(&todo);
+        return ok;
+}
+
+static void count_watches(struct vb_watcher *w) {
+        atomic_store(&w->watches, (unsigned) inotifytools_get_num_watches());
+}
+
 static void add_tree(struct vb_watcher *w, const char *host_path) {
-        if (inotifytools_watch_recursively(host_path, TREE_EVENTS))
+        bool ok = watch_tree(host_path);
+
+        count_watches(w);
+        if (ok)
                 return;
         int e = inotifytools_error();
         if (e != ENOENT && e != ENOTDIR)
-                w->failed++;
+                atomic_fetch_add(&w->failed, 1);
         if (e == ENOSPC)
                 queue_push(w, VB_WATCH_RESCAN, "");
 }
@@ -117,6 +183,50 @@ static void handle_dpkg_event(struct vb_watcher *w, const char *dir, const struc
                 queue_push(w, VB_WATCH_DPKG_DB, "");
 }
 
+/* Watch a top directory again, or, while nothing is at its path, its
+ * parent for it to come back. Then a rescan, which runs after the new
+ * watches exist: nothing written meanwhile is missed. */
+static void top_rewatch(struct vb_watcher *w, const char *top) {
+        bool ok = watch_tree(top);
+
+        count_watches(w);
+        if (!ok) {
+                _cleanup_free_ char *parent = strdup(top);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                if (slash && slash > parent) {
+                        *slash = '\0';
+                        slash = strrchr(parent, '/');
+                }
+                if (slash) {
+                        slash[1] = '\0';
+                        if (!strv_contains(&w->parents, parent) && inotifytools_watch_file(parent, PARENT_EVENTS))
+                                (void) strv_push(&w->parents, parent);
+                }
+        }
+        queue_push(w, VB_WATCH_RESCAN, "");
+}
+
+/* A watched top directory was deleted or moved away: its watches (which
+ * follow a moved tree) no longer name it; watch what is at its path now. */
+static void top_lost(struct vb_watcher *w, const char *top) {
+        _cleanup_free_ char *gone = NULL;
+
+        if (asprintf(&gone, "%s%s", LOST_PREFIX, top) >= 0)
+                inotifytools_replace_filename(top, gone);
+        top_rewatch(w, top);
+}
+
+/* In a parent of a lost top directory: a directory of that name appeared. */
+static void handle_parent_event(struct vb_watcher *w, const char *dir, const struct inotify_event *ev) {
+        _cleanup_free_ char *full = NULL;
+
+        if (!ev->len || !(ev->mask & IN_ISDIR) || asprintf(&full, "%s%s/", dir, ev->name) < 0)
+                return;
+        for (size_t i = 0; i < w->trees.n; i++)
+                if (strcmp(full, w->trees.v[i]) == 0 && inotifytools_wd_from_filename(full) < 0)
+                        top_rewatch(w, w->trees.v[i]);
+}
+
 /* The rpm database: only a write to the database itself, or rpm closing
  * its transaction lock, says it changed. Readers (we are one) write its
  * sqlite -shm and -wal files too, so those never count. */
@@ -134,12 +244,11 @@ static void handle_tree_event(struct vb_watcher *w, const char *dir, const struc
         _cleanup_free_ char *full = NULL;
 
         if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-                /* A watched top directory went away: only a rescan (and the
-                 * next reload) can see what replaces it. */
                 for (size_t i = 0; i < w->trees.n; i++)
-                        if (strncmp(dir, w->trees.v[i], strlen(w->trees.v[i])) == 0 &&
-                            strlen(dir) <= strlen(w->trees.v[i]) + 1)
-                                queue_push(w, VB_WATCH_RESCAN, "");
+                        if (strcmp(dir, w->trees.v[i]) == 0) {
+                                top_lost(w, w->trees.v[i]);
+                                break;
+                        }
                 return;
         }
         if (!ev->len || asprintf(&full, "%s%s", dir, ev->name) < 0 || strlen(full) <= w->root_len)
@@ -165,8 +274,12 @@ static void handle_event(struct vb_watcher *w, struct inotify_event *ev) {
         if (ev->mask & IN_IGNORED)
                 return;
         const char *dir = inotifytools_filename_from_wd(ev->wd);
-        if (!dir)
+        if (!dir || dir[0] != '/')
+                return; /* gone, or a tree moved away (LOST_PREFIX) */
+        if (strv_contains(&w->parents, dir)) {
+                handle_parent_event(w, dir, ev);
                 return;
+        }
         if (w->rpmdir && strcmp(dir, w->rpmdir) == 0)
                 handle_rpm_event(w, ev);
         else if (has_prefix(dir, w->admindir))
@@ -194,12 +307,21 @@ static int watch_dpkg(struct vb_watcher *w) {
         return 0;
 }
 
+/* The first watches are in place (or could not be): the loop hears it as
+ * a VB_WATCH_READY event, after every event those watches gave so far. */
 static void signal_ready(struct vb_watcher *w, int error) {
         pthread_mutex_lock(&w->ready_lock);
         w->ready = true;
         w->start_error = error;
-        pthread_cond_signal(&w->ready_cond);
         pthread_mutex_unlock(&w->ready_lock);
+        queue_push(w, VB_WATCH_READY, "");
+}
+
+int watcher_start_error(struct vb_watcher *w) {
+        pthread_mutex_lock(&w->ready_lock);
+        int r = w->ready ? w->start_error : -EINPROGRESS;
+        pthread_mutex_unlock(&w->ready_lock);
+        return r;
 }
 
 static void *watcher_thread(void *userdata) {
@@ -215,11 +337,10 @@ static void *watcher_thread(void *userdata) {
 
         r = watch_dpkg(w);
         if (r >= 0 && w->rpmdir && !inotifytools_watch_file(w->rpmdir, IN_CLOSE_WRITE | IN_MOVED_TO))
-                w->failed++; /* the periodic rescan still reads it */
+                atomic_fetch_add(&w->failed, 1); /* the periodic rescan still reads it */
         if (r >= 0) {
                 for (size_t i = 0; i < w->trees.n; i++)
                         add_tree(w, w->trees.v[i]);
-                w->watches = (unsigned) inotifytools_get_num_watches();
         }
         signal_ready(w, r);
 
@@ -279,7 +400,6 @@ int watcher_start(const char *root, const char *dpkg_admindir, const char *rpm_d
                 return -ENOMEM;
         pthread_mutex_init(&w->lock, NULL);
         pthread_mutex_init(&w->ready_lock, NULL);
-        pthread_cond_init(&w->ready_cond, NULL);
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->efd < 0) {
                 r = -errno;
@@ -290,13 +410,6 @@ int watcher_start(const char *root, const char *dpkg_admindir, const char *rpm_d
         if (r >= 0) {
                 r = -pthread_create(&w->thread, NULL, watcher_thread, w);
                 w->thread_started = r >= 0;
-        }
-        if (r >= 0) {
-                pthread_mutex_lock(&w->ready_lock);
-                while (!w->ready)
-                        pthread_cond_wait(&w->ready_cond, &w->ready_lock);
-                r = w->start_error;
-                pthread_mutex_unlock(&w->ready_lock);
         }
         if (r < 0) {
                 watcher_stop(w);
@@ -311,11 +424,11 @@ int watcher_event_fd(struct vb_watcher *w) {
 }
 
 unsigned watcher_failed_watches(struct vb_watcher *w) {
-        return w->failed;
+        return atomic_load(&w->failed);
 }
 
 unsigned watcher_num_watches(struct vb_watcher *w) {
-        return w->watches;
+        return atomic_load(&w->watches);
 }
 
 void watcher_stop(struct vb_watcher *w) {
@@ -332,12 +445,12 @@ void watcher_stop(struct vb_watcher *w) {
         if (w->efd >= 0)
                 close(w->efd);
         strv_clear(&w->trees);
+        strv_clear(&w->parents);
         free(w->root);
         free(w->admindir);
         free(w->infodir);
         free(w->rpmdir);
         pthread_mutex_destroy(&w->lock);
         pthread_mutex_destroy(&w->ready_lock);
-        pthread_cond_destroy(&w->ready_cond);
         free(w);
 }

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Enforcement of block verdicts (see enforce.h). Order for a package:
- * processes first (so nothing banned keeps running), then units (so
- * systemd does not restart it), then the files, then the APT pin. Each
- * step: ledger row, action, ledger update, journal entry. A step that
- * fails is recorded and logged; the others still run. */
+/* Running the steps of an enforcement plan (see enforce.h, plan.h). Each
+ * action: ledger row, action, ledger update, then the program is told
+ * (on_outcome) and writes the journal entry. Never logs by itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,18 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <syslog.h>
 
 #include "aptpin.h"
 #include "dnfexclude.h"
 #include "enforce.h"
-#include "journal.h"
 #include "proc.h"
 #include "quarantine.h"
 #include "store-enforce.h"
 #include "units.h"
-
-static const char *const unit_dirs[] = { "/lib/systemd/system/", "/usr/lib/systemd/system/", "/etc/systemd/system/" };
 
 char *enforce_quarantine_dir(const struct vb_policy *p) {
         char *r = NULL;
@@ -31,55 +25,30 @@ char *enforce_quarantine_dir(const struct vb_policy *p) {
         return r;
 }
 
-struct action_log {
-        const struct vb_decision *d;
-        const struct vb_package *pkg;   /* may be NULL */
-        const char *path;               /* may be NULL */
-        const char *sha256;             /* may be NULL */
-        int64_t finding_id;
-};
-
-static void log_action(const struct action_log *l, const char *action, const char *target, int r,
-                       const char *detail) {
-        char fid[32], res[32];
-        _cleanup_free_ char *f_ban = NULL, *f_pkg = NULL, *f_ver = NULL, *f_path = NULL, *f_sha = NULL,
-                            *f_act = NULL, *f_tgt = NULL;
-
-        snprintf(fid, sizeof fid, "VENDORBAN_FINDING=%lld", (long long) l->finding_id);
-        snprintf(res, sizeof res, "VENDORBAN_RESULT=%s", r < 0 ? "failed" : "done");
-        if (asprintf(&f_ban, "VENDORBAN_BAN=%s", l->d->ban->id) < 0 ||
-            asprintf(&f_act, "VENDORBAN_ACTION=%s", action) < 0 || asprintf(&f_tgt, "VENDORBAN_TARGET=%s", target) < 0)
-                return;
-        if (l->pkg && (asprintf(&f_pkg, "VENDORBAN_PACKAGE=%s", l->pkg->name) < 0 ||
-                       asprintf(&f_ver, "VENDORBAN_VERSION=%s", l->pkg->version ? l->pkg->version : "") < 0))
-                return;
-        if (l->path && asprintf(&f_path, "VENDORBAN_PATH=%s", l->path) < 0)
-                return;
-        if (l->sha256 && asprintf(&f_sha, "VENDORBAN_SHA256=%s", l->sha256) < 0)
-                return;
-
-        const char *fields[] = { f_ban, f_act, f_tgt, fid, res, "VENDORBAN_VERDICT=block", f_pkg ? f_pkg : f_path,
-                                 f_ver ? f_ver : f_sha, f_pkg ? f_path : NULL, NULL };
-        journal_event(VB_MID_ACTION, r < 0 ? LOG_ERR : LOG_NOTICE, fields, "%s %s: %s%s%s (ban %s, finding %lld)%s%s",
-                      r < 0 ? "Failed to" : "Done:", action, target, l->pkg ? " of package " : "",
-                      l->pkg ? l->pkg->name : "", l->d->ban->id, (long long) l->finding_id,
-                      r < 0 ? ": " : "", r < 0 ? (detail ? detail : strerror(-r)) : "");
+static void tell(const struct vb_enforcer *e, const char *kind, const char *target, int r, const char *detail,
+                 int64_t finding_id, size_t count) {
+        struct vb_action_outcome o = {
+                .kind = kind, .target = target, .r = r, .detail = detail, .finding_id = finding_id, .count = count,
+        };
+        if (e->on_outcome)
+                e->on_outcome(&o, e->userdata);
 }
 
-static int record_action(const struct vb_enforcer *e, const struct action_log *l, const char *kind,
-                         const char *target, int (*act)(const struct vb_enforcer *, const char *, void *),
-                         void *ud) {
+/* One action: its ledger row (committed) before, the action, the row
+ * finished after, then the program is told. No row, no action. */
+static int record_action(const struct vb_enforcer *e, int64_t finding_id, const char *kind, const char *target,
+                         int (*act)(const struct vb_enforcer *, const char *, void *), void *ud) {
         int64_t id = 0;
         int r;
 
-        r = store_action_begin(e->store, l->finding_id, kind, target, &id);
+        r = store_action_begin(e->store, finding_id, kind, target, &id);
         if (r < 0) {
-                log_action(l, kind, target, r, "cannot write the ledger row first, so not acting");
+                tell(e, kind, target, r, "cannot write the ledger row first, so not acting", finding_id, 0);
                 return r;
         }
         r = act(e, target, ud);
         (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", r < 0 ? strerror(-r) : NULL);
-        log_action(l, kind, target, r, NULL);
+        tell(e, kind, target, r, NULL, finding_id, 0);
         return r;
 }
 
@@ -92,57 +61,35 @@ static int act_stop_pid(const struct vb_enforcer *e, const char *target, void *u
         return r < 0 ? r : 0;
 }
 
-static void stop_processes(const struct vb_enforcer *e, const struct action_log *l, const char *const *paths,
-                           size_t n, struct vb_enforce_result *res) {
+static int stop_processes(const struct vb_enforcer *e, const struct vb_plan *p, int64_t finding_id,
+                          struct vb_enforce_result *res) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n_pids = 0;
+        int r = 0;
 
-        if (proc_find_running(e->root, paths, n, &pids, &n_pids) < 0)
-                return;
+        if (proc_find_running(e->root, p->paths, p->n_paths, &pids, &n_pids) < 0)
+                return 0;
         for (size_t i = 0; i < n_pids; i++) {
                 char target[64];
                 snprintf(target, sizeof target, "pid %d", (int) pids[i]);
-                if (record_action(e, l, "stop-process", target, act_stop_pid, &pids[i]) < 0)
+                int k = record_action(e, finding_id, "stop-process", target, act_stop_pid, &pids[i]);
+                if (k < 0) {
                         res->failures++;
-                else
+                        r = k;
+                } else
                         res->processes_stopped++;
         }
+        return r;
 }
 
 /* ---- units ---- */
-
-static const char *unit_of_file(const char *path) {
-        for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++) {
-                size_t n = strlen(unit_dirs[i]);
-                if (strncmp(path, unit_dirs[i], n) == 0 && !strchr(path + n, '/') && units_name_is_valid(path + n))
-                        return path + n;
-        }
-        return NULL;
-}
 
 static int act_stop_unit(const struct vb_enforcer *e, const char *unit, void *ud) {
         return units_stop(unit);
 }
 
 static int act_mask_unit(const struct vb_enforcer *e, const char *unit, void *ud) {
-        return units_mask(e->root, unit, *(bool *) ud);
-}
-
-static void mask_units(const struct vb_enforcer *e, const struct action_log *l, const struct vb_package *pkg,
-                       struct vb_enforce_result *res) {
-        bool systemd = units_systemd_running(e->root);
-
-        for (size_t i = 0; i < pkg->n_files; i++) {
-                const char *unit = unit_of_file(pkg->files[i]);
-                if (!unit || units_is_masked(e->root, unit))
-                        continue;
-                if (systemd)
-                        (void) record_action(e, l, "stop-unit", unit, act_stop_unit, NULL);
-                if (record_action(e, l, "mask-unit", unit, act_mask_unit, &systemd) < 0)
-                        res->failures++;
-                else
-                        res->units_masked++;
-        }
+        return units_mask(e->root, unit, units_systemd_running(e->root));
 }
 
 /* ---- files ---- */
@@ -183,24 +130,20 @@ static enum vb_quarantine_hook test_crash_hook(void) {
         return VB_QUARANTINE_HOOK_NONE;
 }
 
-static int quarantine_one(const struct vb_enforcer *e, const struct action_log *l, const char *path,
+static int quarantine_one(const struct vb_enforcer *e, int64_t finding_id, const char *path,
                           const char *expected_sha256, struct vb_enforce_result *res) {
         _cleanup_free_ char *qdir = enforce_quarantine_dir(e->policy);
         enum vb_quarantine_hook hook = test_crash_hook();
         int64_t qid = 0;
-        char target[4200];
 
         if (!qdir)
                 return -ENOMEM;
-        int r = quarantine_file_ex(e->store, e->root, qdir, path, expected_sha256, l->finding_id, hook, &qid);
+        int r = quarantine_file_ex(e->store, e->root, qdir, path, expected_sha256, finding_id, hook, &qid);
         if (hook != VB_QUARANTINE_HOOK_NONE && r >= 0 && qid > 0)
                 raise(SIGKILL); /* the hook stopped it (or, for the copy-only hooks, it was a rename) */
         if (r == -ENOENT)
                 return 0; /* gone already (quarantined before, or removed) */
-        snprintf(target, sizeof target, "%s%s", path, r == -ESTALE ? " (changed since the decision: re-evaluated on its next event)" : "");
-        struct action_log fl = *l;
-        fl.path = path;
-        log_action(&fl, "quarantine", target, r == -ESTALE ? 0 : r, r < 0 ? store_errmsg(e->store) : NULL);
+        tell(e, "quarantine", path, r, r < 0 && r != -ESTALE ? store_errmsg(e->store) : NULL, finding_id, 0);
         if (r < 0 && r != -ESTALE)
                 res->failures++;
         else if (r >= 0)
@@ -230,18 +173,11 @@ int enforce_apt_pins(const struct vb_enforcer *e) {
         r = names.n > 0 ? aptpin_write(e->root, (const char *const *) names.v, names.n,
                                        "software from a banned vendor (see vendorbanctl findings)")
                         : aptpin_remove(e->root);
-        bool changed = r > 0;
-        if (changed || r < 0) {
-                char n[32];
-                snprintf(n, sizeof n, "VENDORBAN_PINNED=%zu", names.n);
-                journal_event(VB_MID_ACTION, r < 0 ? LOG_ERR : LOG_NOTICE,
-                              (const char *const[]) { "VENDORBAN_ACTION=apt-pin", n, NULL },
-                              "%s APT pin file /etc/apt/preferences.d/vendorban.pref: %zu package(s) pinned to -1%s%s",
-                              r < 0 ? "Failed to rewrite the" : "Rewrote the", names.n, r < 0 ? ": " : "",
-                              r < 0 ? strerror(-r) : "");
+        if (r > 0 || r < 0) {
                 int64_t id = 0;
                 if (store_action_begin(e->store, 0, "apt-pin", pref, &id) >= 0)
                         (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", NULL);
+                tell(e, "apt-pin", "/etc/apt/preferences.d/vendorban.pref", r < 0 ? r : 0, NULL, 0, names.n);
         }
         strv_clear(&names);
         int k = enforce_dnf_excludes(e);
@@ -260,56 +196,52 @@ int enforce_dnf_excludes(const struct vb_enforcer *e) {
                 return 0; /* no dnf in this root */
         }
         if (r != 0) {
-                char n[32];
-                snprintf(n, sizeof n, "VENDORBAN_EXCLUDED=%zu", names.n);
-                journal_event(VB_MID_ACTION, r < 0 ? LOG_ERR : LOG_NOTICE,
-                              (const char *const[]) { "VENDORBAN_ACTION=dnf-exclude", n, NULL },
-                              "%s dnf's excludepkgs in /etc/dnf/dnf.conf: %zu package(s) excluded by vendorban%s%s",
-                              r < 0 ? "Failed to rewrite" : "Rewrote", names.n, r < 0 ? ": " : "",
-                              r < 0 ? strerror(-r) : "");
                 int64_t id = 0;
                 if (store_action_begin(e->store, 0, "dnf-exclude", DNFEXCLUDE_DIR "/" DNFEXCLUDE_FILE, &id) >= 0)
                         (void) store_action_finish(e->store, id, r < 0 ? "failed" : "done", NULL);
+                tell(e, "dnf-exclude", DNFEXCLUDE_DIR "/" DNFEXCLUDE_FILE, r < 0 ? r : 0, NULL, 0, names.n);
         }
         strv_clear(&names);
         return r < 0 ? r : 0;
 }
 
-/* ---- entry points ---- */
+/* ---- the plan, one step at a time ---- */
 
-int enforce_package(const struct vb_enforcer *e, const struct vb_package *pkg, const struct vb_decision *d,
-                    int64_t finding_id, struct vb_enforce_result *ret) {
-        struct vb_enforce_result res = {};
-        struct action_log l = { .d = d, .pkg = pkg, .finding_id = finding_id };
+int enforce_step(const struct vb_enforcer *e, const struct vb_plan *p, size_t i, int64_t finding_id,
+                 struct vb_enforce_result *res) {
+        const struct vb_step *s = &p->steps[i];
+        int r;
 
-        if (!e->store || e->policy->config.mode != VB_MODE_ENFORCE || d->verdict != VB_VERDICT_BLOCK || d->exempt)
+        if (!e->store || e->policy->config.mode != VB_MODE_ENFORCE)
                 return -EPERM;
-
-        stop_processes(e, &l, pkg->files, pkg->n_files, &res);
-        mask_units(e, &l, pkg, &res);
-        for (size_t i = 0; i < pkg->n_files; i++)
-                if (is_executable_or_library(e->root, pkg->files[i]))
-                        (void) quarantine_one(e, &l, pkg->files[i], NULL, &res);
-        if (enforce_apt_pins(e) < 0)
-                res.failures++;
-        if (ret)
-                *ret = res;
-        return res.failures > 0 ? -EIO : 0;
-}
-
-int enforce_file(const struct vb_enforcer *e, const struct vb_file *f, const struct vb_decision *d,
-                 int64_t finding_id, struct vb_enforce_result *ret) {
-        struct vb_enforce_result res = {};
-        struct action_log l = { .d = d, .path = f->path, .sha256 = f->sha256, .finding_id = finding_id };
-
-        if (!e->store || e->policy->config.mode != VB_MODE_ENFORCE || d->verdict != VB_VERDICT_BLOCK || d->exempt)
-                return -EPERM;
-
-        stop_processes(e, &l, &f->path, 1, &res);
-        int r = quarantine_one(e, &l, f->path, f->sha256, &res);
-        if (ret)
-                *ret = res;
-        return r == -ESTALE ? r : res.failures > 0 ? -EIO : 0;
+        switch (s->kind) {
+        case VB_STEP_STOP_PROCESSES:
+                return stop_processes(e, p, finding_id, res);
+        case VB_STEP_STOP_UNIT:
+                if (units_is_masked(e->root, s->target) || !units_systemd_running(e->root))
+                        return 0;
+                return record_action(e, finding_id, "stop-unit", s->target, act_stop_unit, NULL);
+        case VB_STEP_MASK_UNIT:
+                if (units_is_masked(e->root, s->target))
+                        return 0;
+                r = record_action(e, finding_id, "mask-unit", s->target, act_mask_unit, NULL);
+                if (r < 0)
+                        res->failures++;
+                else
+                        res->units_masked++;
+                return r;
+        case VB_STEP_QUARANTINE:
+                if (!s->sha256 && !is_executable_or_library(e->root, s->target))
+                        return 0; /* a package's data files stay */
+                r = quarantine_one(e, finding_id, s->target, s->sha256, res);
+                return r == -ESTALE ? 0 : r;
+        case VB_STEP_APT_PIN:
+                r = enforce_apt_pins(e);
+                if (r < 0)
+                        res->failures++;
+                return r < 0 ? r : 0;
+        }
+        return -EINVAL;
 }
 
 static int recover_action(const struct vb_action *a, void *ud) {
@@ -369,9 +301,7 @@ static int restore_unmask(const struct vb_action *a, void *ud) {
         int r = units_unmask(e->root, a->target);
         (void) store_action_finish(e->store, a->id, r < 0 ? "done" : "undone",
                                    r < 0 ? "could not be unmasked on restore" : "unmasked on restore");
-        journal_event(VB_MID_RESTORE, r < 0 ? LOG_ERR : LOG_NOTICE,
-                      (const char *const[]) { "VENDORBAN_ACTION=unmask-unit", NULL }, "%s unit %s%s%s",
-                      r < 0 ? "Failed to unmask" : "Unmasked", a->target, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        tell(e, "unmask-unit", a->target, r < 0 ? r : 0, NULL, a->finding_id, 0);
         return 0;
 }
 

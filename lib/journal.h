@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "enforce.h"
 #include "engine.h"
 #include "policy.h"
 #include "store.h"
@@ -29,15 +30,38 @@
 /* VB_MID_SUMMARY (compliance summary, "cc19fbb22306461f8336d16b8e912f45") is in summary.h. */
 #define VB_MID_GUARD_RESTART "ee807dfd5949425a80a976f510635dd7"    /* the guard thread was stuck and replaced */
 #define VB_MID_PROCESS_KILLED "a800f4d61a9c4b4281e119ab38b99ec8"   /* the sweep killed a process running banned content */
+#define VB_MID_JOURNAL_DROPPED "8eee7d7f1a4a4e35ac7f383c9ac0b928"
 
 /* Call once at program start. identifier: "vendorband" or "vendorbanctl".
  * to_stderr forces stderr even when the journal socket exists. */
 void journal_setup(const char *identifier, bool to_stderr);
 bool journal_is_stderr(void);
 
+/* Writing never blocks: an entry journald does not take at once (stopped,
+ * overloaded) waits in a bounded queue; what does not fit is dropped and
+ * counted, and the count is written as its own entry once journald takes
+ * entries again. Safe to call from any thread. journal_flush() sends what
+ * waits and returns how much still does (call it again later while > 0). */
+size_t journal_flush(void);
+uint64_t journal_dropped_total(void);
+
 /* A finding: priority warning for flag, err for block. "action" is what
  * was (or would have been) done: "would-block", "flagged", ... */
 int journal_finding(const struct vb_finding *f, const struct vb_ban *ban, const struct vb_phase *phase);
+
+/* An enforcement action, once its ledger row is final (enforce.h's
+ * on_outcome): priority notice when done, err when it failed. ctx names
+ * what it was done for; NULL for the pins and restores. */
+struct vb_action_context {
+        const char *ban;
+        const char *package;            /* may be NULL */
+        const char *version;            /* may be NULL */
+        const char *path;               /* may be NULL */
+        const char *sha256;             /* may be NULL */
+};
+int journal_action(const struct vb_action_outcome *o, const struct vb_action_context *ctx);
+/* The same, with userdata a struct vb_action_context (or NULL): for on_outcome. */
+void journal_action_cb(const struct vb_action_outcome *o, void *userdata);
 
 /* A plain event of one kind: MESSAGE_ID, priority and a printf message,
  * plus optional extra "FIELD=value" strings (NULL-terminated). */

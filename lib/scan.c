@@ -15,6 +15,24 @@
 #include "scan-internal.h"
 #include "walk.h"
 
+/* Between two subjects: stop if the caller cancelled, let it work if it
+ * asked to (outside our transaction, as scan_deliver() does). */
+static int scan_yield(struct scan_ctx *c) {
+        const struct vb_scan_options *o = c->o;
+
+        if (o->cancel && atomic_load(o->cancel))
+                return -ECANCELED;
+        if (!o->yield || !o->yield_cb || !atomic_load(o->yield))
+                return 0;
+        if (c->in_tx)
+                (void) store_commit(o->store);
+        o->yield_cb(o->yield_userdata);
+        if (c->in_tx && store_begin(o->store) < 0)
+                c->in_tx = false;
+        c->batch = 0;
+        return 0;
+}
+
 /* ---- path sets ---- */
 
 int pathset_add(struct vb_pathset *s, const char *path) {
@@ -223,7 +241,9 @@ static int scan_dpkg(struct scan_ctx *c, struct vb_diag *diag) {
         for (size_t i = 0; i < db->n && r >= 0; i++) {
                 if (!dpkg_package_has_files(&db->pkgs[i]))
                         continue;
-                r = scan_one_package(c, admindir, &db->pkgs[i], 0, diag);
+                r = scan_yield(c);
+                if (r >= 0)
+                        r = scan_one_package(c, admindir, &db->pkgs[i], 0, diag);
         }
         if (r >= 0 && c->o->store)
                 (void) store_packages_sweep(c->o->store, c->o->now);
@@ -277,8 +297,9 @@ static int walk_on_file(int dfd, const char *name, const char *path, unsigned ch
         struct scan_ctx *c = userdata;
         int r;
 
-        if (type != DT_REG)
-                return 0;
+        r = scan_yield(c);
+        if (r < 0 || type != DT_REG)
+                return r;
         r = scan_regular(c, dfd, name, path);
         scan_batch_commit(c);
         return r;

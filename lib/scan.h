@@ -5,6 +5,7 @@
  * Owns no state of its own; the store (if given) supplies the hash cache. */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,15 @@ struct vb_scan_options {
          * a file that cannot be hashed), each named; may be NULL (then
          * only counted in the stats' errors). */
         struct vb_diag *unreadable;
+        /* For a caller running the scan in a thread of its own (may be
+         * NULL): checked between files and packages, *cancel set stops the
+         * scan (-ECANCELED); *yield set calls yield_cb(yield_userdata)
+         * there, outside the scan's batching transaction, so that the
+         * caller can do other work (and record it) in the meantime. */
+        const atomic_bool *cancel;
+        const atomic_bool *yield;
+        void (*yield_cb)(void *userdata);
+        void *yield_userdata;
         /* Called from the scanning thread at most every 200 ms (and once
          * with done set) during scan_run; may be NULL. */
         void (*progress)(const struct vb_scan_progress *p, void *userdata);

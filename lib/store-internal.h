@@ -54,6 +54,7 @@ enum store_stmt_id {
 struct vb_store {
         sqlite3 *db;                    /* NULL once a failed open has closed it */
         bool read_only;
+        uint64_t dev, ino;              /* the file opened (store_check_file); 0 if unknown */
         char *errmsg;                   /* the message of the last failure, ours or SQLite's */
         sqlite3_stmt *stmts[_STORE_STMT_MAX];
 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store-internal.h"
@@ -607,6 +608,11 @@ int store_open(const char *path, bool read_only, struct vb_store **ret) {
         }
         if (r >= 0)
                 r = store_migrate(s);
+        if (r >= 0) {
+                struct stat st;
+                if (stat(path, &st) == 0)
+                        s->dev = st.st_dev, s->ino = st.st_ino;
+        }
 
         if (r < 0)
                 store_close_db(s);      /* keep s for store_errmsg() */
@@ -620,4 +626,78 @@ void store_free(struct vb_store *s) {
         store_close_db(s);
         free(s->errmsg);
         free(s);
+}
+
+void store_free_orphaned(struct vb_store *s) {
+        int persist = 1;
+
+        if (s && s->db)
+                (void) sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        store_free(s);
+}
+
+int store_check_file(struct vb_store *s, const char *path) {
+        struct stat st;
+
+        if (!s->db)
+                return store_failf(s, -EBADF, "the database is not open");
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? store_failf(s, -ENOENT, "%s was deleted", path) : -errno;
+        if (s->ino != 0 && (st.st_dev != s->dev || st.st_ino != s->ino))
+                return store_failf(s, -ESTALE, "%s is another file now (device %llu inode %llu, was %llu %llu)",
+                                   path, (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
+                                   (unsigned long long) s->dev, (unsigned long long) s->ino);
+        return 0;
+}
+
+/* SQL text with a quoted file name: the name is bound, never pasted. */
+static int exec_with_path(struct vb_store *s, const char *sql, const char *path) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+                if (rc == SQLITE_OK)
+                        rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : store_fail(s, rc);
+}
+
+int store_copy_to(struct vb_store *s, const char *path) {
+        if (!s->db)
+                return store_failf(s, -EBADF, "the database is not open");
+        return exec_with_path(s, "VACUUM INTO ?1", path);
+}
+
+int store_quarantine_merge(struct vb_store *s, const char *from_path, size_t *ret_added) {
+        int r;
+
+        if (!s->db)
+                return store_failf(s, -EBADF, "the database is not open");
+        r = exec_with_path(s, "ATTACH DATABASE ?1 AS merged", from_path);
+        if (r < 0)
+                return r;
+        r = store_begin(s);
+        if (r >= 0) {
+                /* finding_id is dropped: it numbers findings of the other file. */
+                int rc = sqlite3_exec(s->db,
+                        "INSERT INTO main.quarantine (finding_id, state, path, uid, gid, mode, size, mtime_ns, "
+                        "sha256, stored_name, error, created_usec, moved_usec, restored_usec) "
+                        "SELECT NULL, o.state, o.path, o.uid, o.gid, o.mode, o.size, o.mtime_ns, o.sha256, "
+                        "o.stored_name, o.error, o.created_usec, o.moved_usec, o.restored_usec "
+                        "FROM merged.quarantine o WHERE NOT EXISTS (SELECT 1 FROM main.quarantine q "
+                        "WHERE q.stored_name = o.stored_name AND q.path = o.path AND q.created_usec = o.created_usec)",
+                        NULL, NULL, NULL);
+                r = rc == SQLITE_OK ? 0 : store_fail(s, rc);
+                if (r >= 0 && ret_added)
+                        *ret_added = (size_t) sqlite3_changes(s->db);
+                if (r >= 0)
+                        r = store_commit(s);
+                if (r < 0)
+                        (void) store_rollback(s);
+        }
+        (void) sqlite3_exec(s->db, "DETACH DATABASE merged", NULL, NULL, NULL);
+        return r;
 }

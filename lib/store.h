@@ -182,6 +182,21 @@ int store_quarantine_get(struct vb_store *s, int64_t id,
 /* How many rows other than except_id hold stored_name in the quarantine
  * directory ('pending' or 'quarantined'). */
 int store_quarantine_count_stored(struct vb_store *s, const char *stored_name, int64_t except_id, size_t *ret);
+/* Is the file at path still the one this connection opened (device and
+ * inode)? 0 yes; -ENOENT it was deleted; -ESTALE another file is there
+ * now. The connection itself still reads and writes what it opened. */
+int store_check_file(struct vb_store *s, const char *path);
+/* Close a connection whose file was deleted or replaced (store_check_file)
+ * without removing anything by name: the -wal and -shm now at the path
+ * may belong to another database. */
+void store_free_orphaned(struct vb_store *s);
+/* A complete copy of the database as this connection sees it (VACUUM
+ * INTO), to path, which must not exist. */
+int store_copy_to(struct vb_store *s, const char *path);
+/* Add to this database every quarantine row of the database at from_path
+ * that it lacks (same stored name, path and creation time), with no
+ * finding id (those number the other file's findings). */
+int store_quarantine_merge(struct vb_store *s, const char *from_path, size_t *ret_added);
 /* For the modules that act on the system and report through the store:
  * remember a message for store_errmsg() and return r (a negative errno). */
 int store_action_failf(struct vb_store *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

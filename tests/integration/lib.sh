@@ -775,3 +775,39 @@ vb_build_big_deb() {
                 { cat "$d/build.log" >&2; vb_fail "dpkg-deb --build failed for $name"; }
         printf '%s\n' "$d/${name}_${version}_$(vb_arch).deb"
 }
+
+# vb_wait_scan_done WHY N [SECONDS]: wait (default 30 s) until the journal
+# has N "Scan (WHY) done" entries: the daemon's scans run in its work
+# thread, after READY=1 (e.g. vb_wait_scan_done startup 1).
+vb_wait_scan_done() {
+        local why=$1 n=$2
+        _vb_scans_done() {
+                [ "$(vb_journal_query -o cat -u vendorband MESSAGE_ID="$VB_MID_SCAN_DONE" |
+                        grep -cF "Scan ($why) done")" -ge "$n" ]
+        }
+        vb_wait_for -t "${3:-30}" _vb_scans_done
+}
+
+# vb_make_slow_tree ROOT [COUNT [MIB]]: COUNT (default 128) sparse files of
+# MIB MiB (default 64) under ROOT/opt/bulk: no disk space, but a scan reads
+# and hashes every byte, so the startup scan of ROOT takes a long while.
+vb_make_slow_tree() {
+        local root=$1 count=${2:-128} mib=${3:-64} i
+        mkdir -p "$root/opt/bulk"
+        for i in $(seq 1 "$count"); do
+                mkdir -p "$root/opt/bulk/d$((i % 16))"
+                truncate -s "${mib}M" "$root/opt/bulk/d$((i % 16))/blob$i"
+        done
+}
+
+# vb_watchdog_gaps_ok FROM_USEC TO_USEC LIMIT_USEC: true if, between FROM and
+# TO (realtime microseconds), WATCHDOG=1 reached VB_NOTIFY_LOG at least once
+# and never LIMIT or more apart (FROM and TO count as the ends).
+vb_watchdog_gaps_ok() {
+        local from=$1 to=$2 limit=$3
+        { echo "$from"; sed -n 's/^WATCHDOG_AT_USEC=//p' "$VB_NOTIFY_LOG"; echo "$to"; } |
+                awk -v from="$from" -v to="$to" -v limit="$limit" '
+                        $1 >= from && $1 <= to { n++; if (n > 1 && $1 - prev > max) max = $1 - prev; prev = $1 }
+                        END { printf "# %d pings, longest gap %.2f s (limit %.2f s)\n", n - 2, max / 1e6, limit / 1e6
+                              exit !(n > 2 && max < limit) }'
+}

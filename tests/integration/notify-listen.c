@@ -5,7 +5,9 @@
  *
  * Binds a unix datagram socket at PATH ("@name" for the abstract namespace)
  * and prints every datagram it receives to stdout, one "KEY=value" assignment
- * per line, flushed at once. Passed file descriptors are closed. Exits 0 after
+ * per line, flushed at once; after a datagram holding WATCHDOG=1, one more line
+ * WATCHDOG_AT_USEC=<CLOCK_REALTIME microseconds> says when it arrived (compare
+ * with bash's $EPOCHREALTIME). Passed file descriptors are closed. Exits 0 after
  * TIMEOUT_SECONDS (default 300) or on SIGTERM/SIGINT, removing PATH; exits 1
  * on a setup error. Owns nothing but its socket. */
 #ifndef _GNU_SOURCE
@@ -158,6 +160,12 @@ int main(int argc, char **argv)
                 }
                 close_passed_fds(&mh);
                 print_datagram(buf, (size_t)n);
+                if (memmem(buf, (size_t)n, "WATCHDOG=1", 10)) {
+                        struct timespec ts;
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        printf("WATCHDOG_AT_USEC=%lld\n", (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+                        fflush(stdout);
+                }
         }
 
         close(fd);

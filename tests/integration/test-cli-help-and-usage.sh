@@ -61,9 +61,17 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, one pe
                 _ "$comp" "$@"
 }
 [ "$(complete_words vendorbanctl fi)" = findings ] || vb_fail "'vendorbanctl fi<TAB>' is not findings"
-complete_words vendorbanctl policy "" | grep -qx check || vb_fail "'policy <TAB>' does not offer check"
-complete_words vendorbanctl findings --s | grep -qx -- --since || vb_fail "'findings --s<TAB>' does not offer --since"
-complete_words vendorbanctl findings --verdict b | grep -qx block || vb_fail "'--verdict b<TAB>' does not offer block"
-! complete_words vendorbanctl scan --s | grep -qx -- --since || vb_fail "scan offers --since"
+# Each list is taken whole before grep reads it: grep -q quitting early must
+# not fail the pipeline (pipefail).
+offers() { # offers WANT WORD...: true if completing WORD... offers WANT
+        local want=$1 list
+        shift
+        list=$(complete_words "$@")
+        grep -qx -- "$want" <<<"$list"
+}
+offers check vendorbanctl policy "" || vb_fail "'policy <TAB>' does not offer check"
+offers --since vendorbanctl findings --s || vb_fail "'findings --s<TAB>' does not offer --since"
+offers block vendorbanctl findings --verdict b || vb_fail "'--verdict b<TAB>' does not offer block"
+! offers --since vendorbanctl scan --s || vb_fail "scan offers --since"
 
 vb_step "all checks passed"

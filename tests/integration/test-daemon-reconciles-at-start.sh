@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A package installed while vendorband was not running is found by its
-# startup reconcile scan, before READY=1: the finding is in the ledger the
-# moment READY arrives, with its journal entry. Restarting does not
-# duplicate it.
+# startup reconcile scan (run in the work thread, after READY=1): the
+# finding is in the ledger once the scan is done, with its journal entry.
+# Restarting does not duplicate it.
 # shellcheck disable=SC2016 # jq programs are single-quoted on purpose
 . "$(dirname "$0")/lib.sh"
 vb_require_root
@@ -19,12 +19,13 @@ hello_deb=$(vb_build_deb hello 2.10-3 "Santiago Vila <sanvila@debian.org>" /usr/
 vb_dpkg_install "$root" "$kesl_deb"
 vb_dpkg_install "$root" "$hello_deb"
 
-vb_step "start vendorband; as soon as READY=1 arrives, the kesl finding is in the ledger"
+vb_step "start vendorband; as soon as its startup scan is done, the kesl finding is in the ledger"
 vb_start_daemon "$root"
+vb_wait_scan_done startup 1 || vb_fail "no startup scan entry within 30 s"
 vb_findings_json "$root" "$VB_TMP/f1.json"
 vb_jq_assert "$VB_TMP/f1.json" 'any(.findings[]; .subject == "package" and .package == "kesl" and .version == $v
         and .ban == "kaspersky" and .verdict == "block" and .action == "would-block")' \
-        "no kesl finding at READY: the startup reconcile did not run before READY=1" --arg v "$kesl_version"
+        "no kesl finding after the startup reconcile" --arg v "$kesl_version"
 vb_jq_assert "$VB_TMP/f1.json" 'all(.findings[]; .package != "hello")' "a finding for hello"
 
 vb_step "the journal has the finding entry"
@@ -34,6 +35,7 @@ vb_wait_for -t 5 vb_journal_has -u vendorband MESSAGE_ID="$VB_MID_FINDING" VENDO
 vb_step "restart: the reconcile finds kesl again but the ledger keeps one row for it"
 vb_stop_daemon
 vb_start_daemon "$root"
+vb_wait_scan_done startup 2 || vb_fail "no second startup scan entry within 30 s"
 vb_findings_json "$root" "$VB_TMP/f2.json"
 vb_jq_assert "$VB_TMP/f2.json" '[.findings[] | select(.subject == "package" and .package == "kesl")] | length == 1' \
         "kesl's package finding is not listed exactly once after a restart"
