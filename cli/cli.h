@@ -73,6 +73,22 @@ char *cli_db_path_in(const struct vb_cli *cli, const char *state_dir);
 int cli_ledger_locate(const struct vb_cli *cli, struct vb_policy **ret_policy, char **ret_db);
 /* Open the ledger read-only; *ret = NULL (and 0) if it does not exist yet. */
 int cli_store_open_ro(const char *db_path, struct vb_store **ret);
+
+/* cmd-quarantine-delete.c: "quarantine delete ID"; the retention after a root scan. */
+int cmd_quarantine_delete(const struct vb_cli *cli, const char *arg);
+void cli_quarantine_expire(const struct vb_cli *cli, const struct vb_policy *p, struct vb_store *store);
+
+/* progress.c: on a tty (and without --json), scan progress on stderr. */
+struct vb_scan_options;
+void cli_progress_setup(const struct vb_cli *cli, struct vb_scan_options *o, bool *shown);
+
+/* access.c: a permission error (not root) that names the auditor group;
+ * otherwise the plain error. Both return CLI_EXIT_ERROR. */
+bool cli_is_denied(int r);
+int cli_ledger_read_error(int r, const struct vb_policy *p, const char *db);
+int cli_ledger_write_error(int r, const struct vb_policy *p, const char *db);
+/* As root: the state directory and ledger to root:auditor_group 0750/0640. */
+void cli_ledger_share(const struct vb_policy *p, const char *dir, const char *db);
 /* For text output: control characters (a newline in a file name...) shown
  * as '?'. cli_sanitize edits s in place; cli_safe returns s when it is
  * clean, else a sanitized copy in buf (truncated to size). */

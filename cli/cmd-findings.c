@@ -60,7 +60,17 @@ static int table_add(const struct vb_finding *f, void *userdata) {
                 row[COL_ID] = NULL;
         row[COL_SEEN] = strdup(seen);
         row[COL_VERDICT] = strdup(verdict_to_string(f->verdict));
-        row[COL_ACTION] = strdup(f->action ?: "-");
+        if (f->gone_usec) {
+                /* Resolved: the package or file has gone since ("gone 2026-12-02 16:50"). */
+                char gone[32];
+
+                cli_format_sec(f->gone_usec / 1000000, gone, sizeof gone);
+                gone[10] = ' ';
+                gone[16] = '\0';
+                if (asprintf(&row[COL_ACTION], "gone %s", gone) < 0)
+                        row[COL_ACTION] = NULL;
+        } else
+                row[COL_ACTION] = strdup(f->action ?: "-");
         if (f->package) {
                 if (asprintf(&row[COL_SUBJECT], "%s %s", f->package, f->version ?: "") < 0)
                         row[COL_SUBJECT] = NULL;
@@ -126,25 +136,30 @@ static int json_add(const struct vb_finding *f, void *userdata) {
         json_kv_time(j, "last_seen", f->last_seen_usec);
         json_kv_time(j, "event_time", f->event_usec);
         json_kv_time(j, "decided_time", f->decided_usec);
+        /* "gone" once a scan found the package or file gone; else the action's outcome stands. */
+        json_kv_string(j, "state", f->gone_usec ? "gone" : "present");
+        json_kv_time(j, "gone_time", f->gone_usec);
         json_object_end(j);
         return 0;
 }
 
 static const char *const csv_names[] = {
         "id", "first_seen", "last_seen", "ban", "vendor", "verdict", "action", "mode", "subject",
-        "package", "version", "arch", "path", "sha256", "indicators",
+        "package", "version", "arch", "path", "sha256", "indicators", "gone_time",
 };
 
 static int csv_add(const struct vb_finding *f, void *userdata) {
-        char id[32], first[32], last[32];
+        char id[32], first[32], last[32], gone[32] = "";
 
         (void) userdata;
         snprintf(id, sizeof id, "%" PRId64, f->id);
         cli_format_sec(f->first_seen_usec / 1000000, first, sizeof first);
         cli_format_sec(f->last_seen_usec / 1000000, last, sizeof last);
+        if (f->gone_usec)
+                cli_format_sec(f->gone_usec / 1000000, gone, sizeof gone);
         const char *fields[] = {
                 id, first, last, f->ban, f->vendor, verdict_to_string(f->verdict), f->action, f->mode,
-                f->subject, f->package, f->version, f->arch, f->path, f->sha256, f->indicators,
+                f->subject, f->package, f->version, f->arch, f->path, f->sha256, f->indicators, gone,
         };
         _Static_assert(ELEMENTSOF(fields) == ELEMENTSOF(csv_names), "one name per CSV column");
         cli_csv_row(stdout, fields, ELEMENTSOF(fields));
@@ -191,7 +206,7 @@ static bool any_filter(const struct vb_cli *cli) {
 static int list_human(const struct vb_cli *cli, struct vb_store *store, const char *db) {
         _cleanup_(cli_table_clear) struct cli_table t = {
                 .names = col_names, .n_cols = _COL_MAX,
-                .nowrap = 1u << COL_ID | 1u << COL_SEEN | 1u << COL_VERDICT | 1u << COL_ACTION,
+                .nowrap = 1u << COL_ID | 1u << COL_SEEN | 1u << COL_VERDICT,
         };
         struct findings_out o = { .cli = cli, .emit = table_add, .userdata = &t };
         int r;
@@ -225,7 +240,7 @@ int cmd_findings(const struct vb_cli *cli, int argc, char **argv) {
                 return CLI_EXIT_ERROR;
         r = cli_store_open_ro(db, &store);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_read_error(r, p, db);
 
         if (cli->json)
                 return list_json(cli, store, db);

@@ -199,11 +199,15 @@ static void show_json(const struct vb_policy *p) {
         json_kv_uint(&j, "rescan_interval", c->rescan_interval);
         json_kv_uint(&j, "debounce_ms", c->debounce_ms);
         json_kv_bool(&j, "exec_guard", c->exec_guard);
-        json_kv_bool(&j, "apt_hook_allow_on_error", c->apt_hook_allow_on_error);
+        /* Named as the setting is (hook_on_error, and its older alias apt_hook_on_error). */
+        json_kv_string(&j, "hook_on_error", c->apt_hook_allow_on_error ? "allow" : "refuse");
+        json_kv_string(&j, "apt_hook_on_error", c->apt_hook_allow_on_error ? "allow" : "refuse");
         json_kv_string(&j, "state_dir", c->state_dir);
         json_kv_string(&j, "bans_dir", c->bans_dir);
         json_kv_string(&j, "vendor_bans_dir", c->vendor_bans_dir);
         json_kv_string(&j, "dpkg_admin_dir", c->dpkg_admin_dir);
+        json_kv_string(&j, "auditor_group", c->auditor_group);
+        json_kv_int(&j, "quarantine_retention", c->quarantine_retention);
         json_origins(&j, &c->origins);
         json_object_end(&j);
         json_kv_strv(&j, "files", &p->files);
@@ -302,10 +306,15 @@ static void show_human(const struct vb_policy *p) {
                 printf(" %s", c->watch_paths.v[i]);
         printf("\nrescan interval: %us%s\n", c->rescan_interval, c->rescan_interval ? "" : " (off)");
         printf("exec guard:      %s\n", c->exec_guard ? "on" : "off");
-        printf("apt hook error:  %s\n", c->apt_hook_allow_on_error ? "allow" : "refuse");
+        printf("hook on error:   %s\n", c->apt_hook_allow_on_error ? "allow" : "refuse");
         printf("state dir:       %s\n", c->state_dir);
         printf("bans dir:        %s (local), %s (shipped)\n", c->bans_dir, c->vendor_bans_dir);
         printf("dpkg admin dir:  %s\n", c->dpkg_admin_dir);
+        printf("auditor group:   %s\n", c->auditor_group);
+        if (c->quarantine_retention)
+                printf("quarantine kept: %llds\n", (long long) c->quarantine_retention);
+        else
+                printf("quarantine kept: forever\n");
         printf("digest:          %s\n", p->digest);
         printf("bans:            %zu (%zu indicators)\n", p->n_bans, cli_policy_indicators(p));
         for (size_t i = 0; i < p->files.n; i++)

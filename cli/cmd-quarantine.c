@@ -25,7 +25,7 @@ static const char *const col_names[_COL_MAX] = {
 
 /* The latest thing that happened to the row. */
 static int64_t entry_when(const struct vb_quarantine_entry *q) {
-        return q->restored_usec ?: q->moved_usec ?: q->created_usec;
+        return q->deleted_usec ?: q->restored_usec ?: q->moved_usec ?: q->created_usec;
 }
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -81,6 +81,7 @@ static void json_entry(struct vb_json *j, const struct vb_quarantine_entry *q) {
         json_kv_time(j, "created", q->created_usec);
         json_kv_time(j, "moved", q->moved_usec);
         json_kv_time(j, "restored", q->restored_usec);
+        json_kv_time(j, "deleted", q->deleted_usec);
         json_kv_string(j, "error", q->error);
         json_object_end(j);
 }
@@ -144,7 +145,7 @@ static int quarantine_list(const struct vb_cli *cli) {
                 return CLI_EXIT_ERROR;
         r = cli_store_open_ro(db, &store);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_read_error(r, p, db);
         return cli->json ? list_json(store, db) : list_human(cli, store, db);
 }
 
@@ -327,5 +328,10 @@ int cmd_quarantine(const struct vb_cli *cli, int argc, char **argv) {
                         return cli_usage_error("quarantine restore: missing entry ID");
                 return quarantine_restore_cmd(cli, argv[1]);
         }
-        return cli_usage_error("quarantine: unknown subcommand '%s' (list or restore ID)", argv[0]);
+        if (strcmp(argv[0], "delete") == 0) {
+                if (argc < 2)
+                        return cli_usage_error("quarantine delete: missing entry ID");
+                return cmd_quarantine_delete(cli, argv[1]);
+        }
+        return cli_usage_error("quarantine: unknown subcommand '%s' (list, restore ID or delete ID)", argv[0]);
 }

@@ -137,6 +137,7 @@ static void journal_refusal(const struct vb_package *pkg, const struct vb_decisi
         FIELD("VENDORBAN_VERDICT=%s", verdict_to_string(d->verdict));
         FIELD("VENDORBAN_ACTION=%s", enforce ? "dnf-refused" : "dnf-would-refuse");
         FIELD("VENDORBAN_MODE=%s", enforce ? "enforce" : "audit");
+        FIELD("VENDORBAN_OUTCOME=%s", enforce ? "refused" : "would refuse");   /* the catalog's Subject */
 #undef FIELD
         int r = journal_event(VB_MID_DNF_REFUSED, enforce ? LOG_ERR : LOG_WARNING, (const char *const *) f,
                               "dnf plugin %s %s", enforce ? "refused to install" : "would refuse (audit mode) to install",

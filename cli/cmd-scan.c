@@ -171,12 +171,15 @@ static int store_setup(const struct vb_cli *cli, const struct vb_policy *p, int6
 
         if (!dir || !db)
                 return cli_error_errno(-ENOMEM, "failed to build the ledger path");
+        if (geteuid() != 0 && access(db, W_OK) < 0 && errno != ENOENT)
+                return cli_ledger_write_error(-errno, p, db);
         r = mkdir_p(dir, 0700);
         if (r < 0)
-                return cli_error_errno(r, "failed to create the state directory %s", dir);
+                return cli_ledger_write_error(r, p, db);
         r = store_open(db, false, ret);
         if (r < 0)
-                return cli_error_errno(r, "failed to open the ledger %s", db);
+                return cli_ledger_write_error(r, p, db);
+        cli_ledger_share(p, dir, db);
         r = store_policy_compile(*ret, p, now);
         if (r < 0)
                 return cli_error_errno(r, "failed to compile the policy into %s (%s)", db,
@@ -255,9 +258,10 @@ static void print_human(const struct scan_ctx *c, const struct vb_scan_stats *st
                        f->action ?: "?");
         }
         printf("scanned %zu packages, %zu files (%zu hashed, %zu cached) in %" PRId64 ".%02" PRId64
-               "s: %zu flagged, %zu blocked\n",
+               "s: %zu flagged, %zu %s\n",
                st->packages, st->files, st->files_hashed, st->files_cached, st->duration_usec / 1000000,
-               st->duration_usec / 10000 % 100, c->flagged, c->blocked);
+               st->duration_usec / 10000 % 100, c->flagged, c->blocked,
+               c->policy && c->policy->config.mode == VB_MODE_AUDIT ? "would block" : "blocked");
         if (st->errors > 0)
                 fprintf(stderr, "vendorbanctl: %zu paths could not be read and were skipped\n", st->errors);
 }
@@ -297,6 +301,8 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                 .packages = !cli->image_label || image_has_dpkg(cli->root, p),
                 .unreadable = &unreadable,
         };
+        bool progress_shown = false;
+        cli_progress_setup(cli, &o, &progress_shown);
         r = scan_run(&o, on_item, &c, &st, &diag);
         if (r < 0) {
                 if (diag.n > 0)
@@ -305,6 +311,8 @@ int cmd_scan(const struct vb_cli *cli, int argc, char **argv) {
                         cli_error_errno(r, "scan of %s failed", cli->root);
         }
         diag_print(&unreadable, stderr);        /* each path that could not be read, by name */
+        if (c.record)
+                cli_quarantine_expire(cli, p, store);   /* quarantine_retention */
 
         if (cli->json)
                 print_json(cli, p, &c, &st, &unreadable);

@@ -93,12 +93,7 @@ static int ledger_probe(struct status *s) {
         if (r < 0) {
                 s->db_error = r;
                 s->db_exists = r != -ENOENT;
-                if ((r == -EACCES || r == -EPERM) && geteuid() != 0) {
-                        fprintf(stderr, "vendorbanctl: cannot read the ledger %s: %s (it is readable by root only: "
-                                "run 'vendorbanctl status' as root for the counts)\n", s->db, strerror(-r));
-                        return CLI_EXIT_ERROR;
-                }
-                return cli_error_errno(r, "failed to open the ledger %s", s->db);
+                return cli_ledger_read_error(r, s->policy, s->db);
         }
         if (!store)
                 return 0;

@@ -90,6 +90,7 @@ static const struct verb_help verb_helps[] = {
         { "quarantine",
           "Usage: vendorbanctl [OPTIONS] quarantine list\n"
           "       vendorbanctl [OPTIONS] quarantine restore ID\n"
+          "       vendorbanctl [OPTIONS] quarantine delete ID\n"
           "\n"
           "Commands:\n"
           "  list                    The files enforcement moved into the quarantine:\n"
@@ -100,6 +101,12 @@ static const struct verb_help verb_helps[] = {
           "                          overwrite a file now at that path. When nothing of\n"
           "                          its finding stays quarantined, its units are\n"
           "                          unmasked and its APT pin is dropped.\n"
+          "  delete ID               Remove quarantined file ID for good (needs root);\n"
+          "                          its ledger row stays, state \"deleted\". The\n"
+          "                          quarantine_retention setting does this to copies\n"
+          "                          older than it, at each scan and daemon rescan.\n"
+          "\n"
+          "Listing needs root or membership in the auditor group (vendorban).\n"
           "\n" COMMON_OPTIONS },
         { "apt-hook",
           "Usage: vendorbanctl [OPTIONS] apt-hook < APT-PROTOCOL-V3\n"
@@ -162,6 +169,7 @@ void cli_help(FILE *f) {
               "  explain PACKAGE|PATH    Why a package or file is allowed, flagged or blocked.\n"
               "  quarantine list         The files enforcement moved into the quarantine.\n"
               "  quarantine restore ID   Put a quarantined file back (needs root).\n"
+              "  quarantine delete ID    Remove a quarantined file for good (needs root).\n"
               "  apt-hook                APT's DPkg::Pre-Install-Pkgs hook (protocol v3).\n"
               "  rpm-hook                The decision behind the dnf plugin.\n"
               "  fleet report --journal-dir DIR\n"

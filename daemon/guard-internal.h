@@ -33,7 +33,7 @@
 #define GUARD_LOG_QUEUE_MAX 1024
 
 /* One journal entry queued by the thread for the loop. */
-#define GUARD_LOG_FIELDS 12
+#define GUARD_LOG_FIELDS 14
 struct guard_log {
         struct guard_log *next;
         const char *message_id;

@@ -237,15 +237,20 @@ static void log_denial(struct vb_guard *g, pid_t pid, const struct verdict *v) {
         size_t k = 0;
         field(l, &k, "VENDORBAN_PATH", v->path);
         field(l, &k, "VENDORBAN_SHA256", v->sha256);
+        /* The catalog's name for it: journald substitutes no name with a digit. */
+        field(l, &k, "VENDORBAN_FILE_DIGEST", v->sha256);
+        field(l, &k, "VENDORBAN_OUTCOME", v->deny ? "denied" : "would deny");
         field(l, &k, "VENDORBAN_BAN", v->ban);
         field(l, &k, "VENDORBAN_INDICATOR", v->indicators);
         field(l, &k, "VENDORBAN_VERDICT", "block");
         field(l, &k, "VENDORBAN_ACTION", v->deny ? "exec-denied" : "would-deny-exec");
         field(l, &k, "VENDORBAN_PID", pidbuf);
-        field(l, &k, "VENDORBAN_COMM", v->comm);
-        field(l, &k, "VENDORBAN_EXE", exe);
+        /* The catalog names these: "unknown" rather than a field left out
+         * (a process that exited before it was looked at). */
+        field(l, &k, "VENDORBAN_COMM", v->comm[0] ? v->comm : "unknown");
+        field(l, &k, "VENDORBAN_EXE", exe[0] ? exe : "unknown");
         field(l, &k, "VENDORBAN_PPID", ppidbuf);
-        field(l, &k, "VENDORBAN_PARENT_COMM", pcomm);
+        field(l, &k, "VENDORBAN_PARENT_COMM", pcomm[0] ? pcomm : "unknown");
         guard_log_push(g, l);
 }
 

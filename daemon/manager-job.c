@@ -157,6 +157,8 @@ static void job_scan(struct vb_manager *m, struct vb_job *j, const struct vb_job
 
         pathset_clear(&m->owned);
         j->r = scan_run(&o, on_decision, &w, &j->stats, &diag);
+        if (j->files && j->r >= 0)
+                manager_expire_quarantine(m, w.store);  /* quarantine_retention */
         if (diag.n > 0)
                 snprintf(j->dpkg_error, sizeof j->dpkg_error, "%s:%u: %s", diag.items[0].file, diag.items[0].line,
                          diag.items[0].message);

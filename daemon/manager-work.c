@@ -74,7 +74,7 @@ static void ledger_retry_soon(struct vb_manager *m) {
         }
 }
 
-static void log_scan_done(const struct vb_job *j) {
+static void log_scan_done(const struct vb_job *j, bool audit) {
         const struct vb_scan_stats *st = &j->stats;
         char pk[32], fl[32];
         int r = j->r;
@@ -86,10 +86,11 @@ static void log_scan_done(const struct vb_job *j) {
         snprintf(fl, sizeof fl, "VENDORBAN_FILES=%zu", st->files);
         journal_event(VB_MID_SCAN_DONE, r < 0 && r != -ECANCELED ? LOG_ERR : LOG_INFO,
                       (const char *const[]) { pk, fl, NULL },
-                      "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu blocked, "
+                      "Scan (%s) %s: %zu packages, %zu files (%zu hashed, %zu cached), %zu flagged, %zu %s, "
                       "%.2fs%s%s.",
                       j->why, r == -ECANCELED ? "cancelled" : r < 0 ? "failed" : "done", st->packages, st->files,
-                      st->files_hashed, st->files_cached, st->flagged, st->blocked, st->duration_usec / 1e6,
+                      st->files_hashed, st->files_cached, st->flagged, st->blocked,
+                      audit ? "would block" : "blocked", st->duration_usec / 1e6,
                       r < 0 && r != -ECANCELED ? ": " : "", r < 0 && r != -ECANCELED ? strerror(-r) : "");
 }
 
@@ -101,7 +102,7 @@ void manager_job_done(struct vb_manager *m, struct vb_job *j) {
         if (j->kind == VB_JOB_SCAN) {
                 m->scans++;
                 manager_scan_done(m, j); /* first: the summary takes its start as now - duration */
-                log_scan_done(j);
+                log_scan_done(j, m->policy->config.mode == VB_MODE_AUDIT);
         }
         if (j->kind == VB_JOB_RPM && j->rpm_newest > m->rpm_since)
                 m->rpm_since = j->rpm_newest;
@@ -128,17 +129,25 @@ static void submit_rpm(struct vb_manager *m) {
         worker_submit(m->worker, j);
 }
 
-static bool dpkg_is_running(struct vb_manager *m) {
-        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.dpkg_admin_dir);
+static bool lock_is_held(const char *dir, const char *name) {
         _cleanup_free_ char *lock = NULL;
 
-        if (!dir || asprintf(&lock, "%s/lock", dir) < 0)
+        if (asprintf(&lock, "%s/%s", dir, name) < 0)
                 return false;
         _cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return false;
         struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
         return fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* dpkg holds "lock" while it runs; APT (and dpkg itself) hold
+ * "lock-frontend" for a whole transaction, across its several dpkg runs:
+ * one install is read (and logged) once, when both are free. */
+static bool dpkg_is_running(struct vb_manager *m) {
+        _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.dpkg_admin_dir);
+
+        return dir && (lock_is_held(dir, "lock") || lock_is_held(dir, "lock-frontend"));
 }
 
 /* rpm holds an fcntl lock on DBPATH/.rpm.lock for a whole transaction. */

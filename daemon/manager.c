@@ -15,6 +15,8 @@
 #include "enforce.h"
 #include "journal.h"
 #include "last-good.h"
+#include "ledger-access.h"
+#include "quarantine.h"
 #include "manager.h"
 #include "rpmdb.h"
 
@@ -48,6 +50,26 @@ static void log_policy_loaded(const struct vb_policy *p, const char *how) {
                       mode_to_string(p->config.mode), p->config.watch_paths.n, p->digest);
 }
 
+/* The auditor group reads the ledger: root:GROUP 0750 on the state
+ * directory, 0640 on the ledger and its WAL files (quarantine/ stays 0700). */
+static void share_ledger(struct vb_manager *m, const char *dir, const char *db) {
+        const char *group = m->policy->config.auditor_group;
+        gid_t gid;
+        int r;
+
+        if (geteuid() != 0)
+                return;
+        r = ledger_access_group(group, &gid);
+        if (r >= 0)
+                r = ledger_access_share(dir, db, gid);
+        if (r == -ENOENT)
+                journal_event(VB_MID_DAEMON, LOG_NOTICE, NULL,
+                              "Group %s does not exist: the ledger %s stays readable by root only.", group, db);
+        else if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL,
+                              "Cannot share the ledger %s with group %s: %s, ignoring.", db, group, strerror(-r));
+}
+
 int manager_open_ledger(struct vb_manager *m) {
         _cleanup_free_ char *dir = path_under_root(m->root, m->policy->config.state_dir);
         _cleanup_free_ char *db = NULL;
@@ -60,6 +82,8 @@ int manager_open_ledger(struct vb_manager *m) {
         r = mkdir_p(dir, 0700);
         if (r >= 0)
                 r = store_open(db, false, &m->store);
+        if (r >= 0)
+                share_ledger(m, dir, db);
         if (r >= 0) {
                 /* The compiled copy is for 'vendorbanctl status' only: a ledger
                  * that opened but cannot take it now (locked, full) is kept;
@@ -94,6 +118,30 @@ int manager_open_ledger(struct vb_manager *m) {
         }
         m->job_ledger = m->store && m->ledger_path;
         return 0;
+}
+
+/* quarantine_retention: quarantined copies older than it are deleted (rows
+ * kept). Run by the work thread after each full scan, on its own store. */
+void manager_expire_quarantine(struct vb_manager *m, struct vb_store *store) {
+        _cleanup_free_ char *qdir = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!store || m->policy->config.quarantine_retention <= 0)
+                return;
+        qdir = enforce_quarantine_dir(m->policy);
+        if (!qdir)
+                return;
+        r = quarantine_expire(store, m->root, qdir, m->policy->config.quarantine_retention, now_usec(), &n);
+        if (n > 0)
+                journal_event(VB_MID_ACTION, LOG_NOTICE,
+                              (const char *const[]) { "VENDORBAN_ACTION=delete-quarantined", NULL },
+                              "Deleted %zu quarantined cop%s older than quarantine_retention (%llds); the ledger "
+                              "rows are kept.", n, n == 1 ? "y" : "ies",
+                              (long long) m->policy->config.quarantine_retention);
+        if (r < 0)
+                journal_event(VB_MID_DAEMON, LOG_WARNING, NULL, "Quarantine retention: %s, ignoring.",
+                              store_errmsg(store) ?: strerror(-r));
 }
 
 /* Finish or roll back what a crash interrupted, and in enforce mode make
@@ -331,6 +379,9 @@ static void write_pidfile(struct vb_manager *m) {
         (void) mkdir_p(dir, 0755);
         FILE *f = fopen(m->pidfile, "we");
         if (f) {
+                /* Readable by all (UMask=0077 would make it 0600), so that
+                 * 'vendorbanctl status' run by an auditor sees the daemon. */
+                (void) fchmod(fileno(f), 0644);
                 fprintf(f, "%d\n", (int) getpid());
                 fclose(f);
         }

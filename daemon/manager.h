@@ -121,6 +121,8 @@ int manager_on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdat
 /* Queue a scan of the packages (and, if files, the watched paths). */
 void manager_scan(struct vb_manager *m, const char *why, bool files);
 void manager_full_scan(struct vb_manager *m, const char *why);
+/* quarantine_retention over store (the work thread's, after a full scan). */
+void manager_expire_quarantine(struct vb_manager *m, struct vb_store *store);
 void manager_notify_status(struct vb_manager *m);
 void manager_on_guard_suspect(const char *path, void *userdata);
 

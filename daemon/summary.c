@@ -209,13 +209,15 @@ void summary_write(struct vb_manager *m, const char *reason) {
         fields[_VB_SF_MAX + 1] = NULL;
         if (named)
                 journal_event(VB_MID_SUMMARY, LOG_INFO, fields,
-                              "Compliance summary (%s): %s, %s blocked, %s flagged in %zu ban(s); policy %.16s, %s "
+                              "Compliance summary (%s): %s, %s %s, %s flagged in %zu ban(s); policy %.16s, %s "
                               "mode, vendorban %s%s.",
                               reason,
                               unknown ? "compliance unknown (no ledger)"
                               : strcmp(values.v[VB_SF_COMPLIANT], "yes") == 0 ? "compliant"
                                                                               : "NOT compliant",
-                              values.v[VB_SF_BLOCKED], values.v[VB_SF_FLAGGED], s.n_bans, s.policy_digest, s.mode,
+                              values.v[VB_SF_BLOCKED],
+                              s.mode && strcmp(s.mode, "audit") == 0 ? "would block" : "blocked",
+                              values.v[VB_SF_FLAGGED], s.n_bans, s.policy_digest, s.mode,
                               VB_VERSION, sig[0] ? "" : ", unsigned");
         for (size_t i = 0; named && i < _VB_SF_MAX; i++)
                 free(named[i]);

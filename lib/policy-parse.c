@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "policy-hint.h"
 #include "policy-parse.h"
 
 #define MARKER_MIN 4
@@ -25,7 +28,7 @@ enum check {
 static const char *const config_keys[] = {
         "mode", "watch_paths", "rescan_interval", "debounce_ms", "exec_guard",
         "apt_hook_on_error", "state_dir", "bans_dir", "vendor_bans_dir", "dpkg_admin_dir",
-        "hook_on_error", NULL,
+        "hook_on_error", "auditor_group", "quarantine_retention", NULL,
 };
 static const char *const ban_keys[] = {
         "id", "vendor", "entities", "authority", "reference", "phases",
@@ -163,7 +166,12 @@ static bool name_in(const char *name, const char *const *names) {
 static void check_keys(struct policy_loader *l, const config_setting_t *group, const char *const *keys) {
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *e = config_setting_get_elem(group, i);
-                if (!name_in(config_setting_name(e), keys))
+                if (name_in(config_setting_name(e), keys))
+                        continue;
+                const char *near = policy_nearest_key(config_setting_name(e), keys);
+                if (near)
+                        policy_bad(l, e, "unknown setting (did you mean %s?)", near);
+                else
                         policy_bad(l, e, "unknown setting");
         }
 }
@@ -402,6 +410,32 @@ static int get_strv(struct policy_loader *l, const config_setting_t *g, const ch
         return 0;
 }
 
+/* "90d", "12h", "2w", "3600s" or "0" (forever) as seconds; absent leaves *ret alone. */
+static void get_duration(struct policy_loader *l, const config_setting_t *g, const char *name, int64_t *ret) {
+        static const struct { char unit; int64_t sec; } units[] = {
+                { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+        };
+        const config_setting_t *s = member(l, g, name, false);
+        const char *v = s ? string_value(l, s) : NULL;
+        char *end;
+
+        if (!v)
+                return;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (errno == 0 && n == 0 && end != v && *end == '\0') {
+                *ret = 0;
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (errno == 0 && end != v && n > 0 && n <= INT32_MAX && end[0] == units[i].unit && !end[1]) {
+                        *ret = n * units[i].sec;
+                        return;
+                }
+        policy_bad(l, s, "\"%s\" is not a duration: a number and a unit s, m, h, d or w (\"90d\"), or \"0\" "
+                   "to keep forever", v);
+}
+
 /* The main config's settings over the defaults already in c. */
 int policy_parse_config(struct policy_loader *l, const config_setting_t *root, struct vb_config *c) {
         const config_setting_t *s;
@@ -436,7 +470,14 @@ int policy_parse_config(struct policy_loader *l, const config_setting_t *root, s
         r = get_path(l, root, "vendor_bans_dir", &c->vendor_bans_dir);
         if (r < 0)
                 return r;
-        return get_path(l, root, "dpkg_admin_dir", &c->dpkg_admin_dir);
+        r = get_path(l, root, "dpkg_admin_dir", &c->dpkg_admin_dir);
+        if (r < 0)
+                return r;
+        r = get_string(l, root, "auditor_group", false, &c->auditor_group);
+        if (r < 0)
+                return r;
+        get_duration(l, root, "quarantine_retention", &c->quarantine_retention);
+        return 0;
 }
 
 static int phase_parse(struct policy_loader *l, const config_setting_t *s, struct vb_phase *p) {

@@ -80,6 +80,14 @@ static int write_config(config_setting_t *root, const struct vb_config *c) {
                 r = add_string(g, "vendor_bans_dir", c->vendor_bans_dir);
         if (r >= 0)
                 r = add_string(g, "dpkg_admin_dir", c->dpkg_admin_dir);
+        if (r >= 0)
+                r = add_string(g, "auditor_group", c->auditor_group);
+        if (r >= 0) {
+                char ret[32];
+                snprintf(ret, sizeof ret, c->quarantine_retention ? "%llds" : "%lld",
+                         (long long) c->quarantine_retention);
+                r = add_string(g, "quarantine_retention", ret);
+        }
         return r;
 }
 

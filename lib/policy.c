@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "match-policy.h"
+#include "policy-hint.h"
 #include "policy-parse.h"
 
 #define DEFAULT_BANS_DIR "/etc/vendorban/bans.d"
@@ -54,8 +55,9 @@ int policy_config_defaults(struct vb_config *c) {
                 .bans_dir = strdup(DEFAULT_BANS_DIR),
                 .vendor_bans_dir = strdup(DEFAULT_VENDOR_BANS_DIR),
                 .dpkg_admin_dir = strdup("/var/lib/dpkg"),
+                .auditor_group = strdup(VB_DEFAULT_AUDITOR_GROUP),
         };
-        if (!c->state_dir || !c->bans_dir || !c->vendor_bans_dir || !c->dpkg_admin_dir)
+        if (!c->state_dir || !c->bans_dir || !c->vendor_bans_dir || !c->dpkg_admin_dir || !c->auditor_group)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(watch); i++) {
                 r = strv_push(&c->watch_paths, watch[i]);
@@ -90,6 +92,7 @@ static void config_clear(struct vb_config *c) {
         free(c->bans_dir);
         free(c->vendor_bans_dir);
         free(c->dpkg_admin_dir);
+        free(c->auditor_group);
         policy_origins_clear(&c->origins);
         *c = (struct vb_config) {};
 }
@@ -183,7 +186,12 @@ static int file_parse(struct load *ld, const char *host_path, const char *name, 
 
         if (config_read_string(cfg, bytes) == CONFIG_TRUE)
                 return 0;
-        diag_add(l->diag, host_path, config_error_line(cfg), "%s", config_error_text(cfg));
+        char hint[256];
+        int line = config_error_line(cfg);
+        if (policy_syntax_hint(bytes, line, &line, hint, sizeof hint))
+                diag_add(l->diag, host_path, line, "%s: %s", config_error_text(cfg), hint);
+        else
+                diag_add(l->diag, host_path, line, "%s", config_error_text(cfg));
         r = config_error_to_errno(cfg);
         if (r == -EINVAL)
                 l->n_errors++;
@@ -393,7 +401,13 @@ static int config_file_load(struct load *ld, const char *host_path, const char *
 /* The main config and then its drop-ins (CONFIG.d/ *.conf, lexical order:
  * single settings replace, lists are appended). 1 when the bans can be
  * looked for, 0 when not, or -ENOMEM. */
+/* config_path NULL: the default, which may be missing (every default);
+ * a file named explicitly (--config) must exist. */
 static int config_load(struct load *ld, const char *config_path, struct vb_config *c) {
+        bool missing_ok = !config_path;
+
+        if (!config_path)
+                config_path = VB_DEFAULT_CONFIG;
         _cleanup_free_ char *host = path_under_root(ld->root, config_path);
         _cleanup_free_ char *dir = NULL, *dir_host = NULL;
         _cleanup_(strv_clear) struct vb_strv names = {};
@@ -402,7 +416,7 @@ static int config_load(struct load *ld, const char *config_path, struct vb_confi
         if (!host || asprintf(&dir, "%s.d", config_path) < 0 || !(dir_host = path_under_root(ld->root, dir)))
                 return -ENOMEM;
         ld->l.origins = &c->origins;
-        r = config_file_load(ld, host, config_path, true, c);
+        r = config_file_load(ld, host, config_path, missing_ok, c);
         if (r >= 0)
                 known = r;
         if (r == -ENOMEM || dir_list(ld, dir_host, ".conf", false, &names) == -ENOMEM)
@@ -487,8 +501,6 @@ int policy_load(const char *root, const char *config_path, struct vb_policy **re
 
         if (!ret)
                 return -EINVAL;
-        if (!config_path)
-                config_path = VB_DEFAULT_CONFIG;
         p = calloc(1, sizeof *p);
         md = EVP_MD_CTX_new();
         if (!p || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
@@ -557,7 +569,7 @@ char *policy_state_dir(const char *root, const char *config_path) {
                 return NULL;
         r = policy_config_defaults(&p.config);
         if (r >= 0)
-                r = config_load(&ld, config_path ?: VB_DEFAULT_CONFIG, &p.config);
+                r = config_load(&ld, config_path, &p.config);
         if (r >= 0 && ld.l.n_errors == 0 && ld.l.io_error == 0)
                 dir = strdup(p.config.state_dir);
         else if (r != -ENOMEM)

@@ -15,6 +15,7 @@
 
 #define VB_DEFAULT_CONFIG "/etc/vendorban/vendorban.conf"
 #define VB_DEFAULT_STATE_DIR "/var/lib/vendorban"
+#define VB_DEFAULT_AUDITOR_GROUP "vendorban"
 #define VB_MARKERS_MAX 1024      /* a multiple of 64 (filescan.h keeps a bit set) */
 
 enum vb_mode { VB_MODE_AUDIT, VB_MODE_ENFORCE };
@@ -84,6 +85,8 @@ struct vb_config {
         char *bans_dir;                 /* local bans, overrides, drop-ins; default /etc/vendorban/bans.d */
         char *vendor_bans_dir;          /* shipped bans; default /usr/share/vendorban/bans.d */
         char *dpkg_admin_dir;           /* default /var/lib/dpkg */
+        char *auditor_group;            /* reads the ledger, changes nothing; default "vendorban" */
+        int64_t quarantine_retention;   /* seconds a quarantined copy is kept; 0 = forever (default) */
         struct vb_origins origins;
 };
 

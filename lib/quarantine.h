@@ -9,8 +9,8 @@
 #include "store.h"
 
 /* One quarantine ledger row. The strings are valid during the callback
- * only. state: "pending", "quarantined", "restored", "rolled-back" or
- * "failed". */
+ * only. state: "pending", "quarantined", "restored", "rolled-back",
+ * "failed" or "deleted". */
 struct vb_quarantine_entry {
         int64_t id;
         int64_t finding_id;             /* 0 if none (NULL in the ledger) */
@@ -23,6 +23,7 @@ struct vb_quarantine_entry {
         uint64_t size;
         int64_t mtime_ns;
         int64_t created_usec, moved_usec, restored_usec;       /* 0 if not yet */
+        int64_t deleted_usec;                                   /* 0 if not deleted */
 };
 
 /* Where quarantine_file_ex() stops as if killed, for tests of recovery. */
@@ -74,3 +75,13 @@ int quarantine_restore(struct vb_store *s, const char *root, const char *qdir, i
 int quarantine_foreach(struct vb_store *s, int (*cb)(const struct vb_quarantine_entry *e, void *ud), void *ud);
 int quarantine_get(struct vb_store *s, int64_t id, int (*cb)(const struct vb_quarantine_entry *e, void *ud),
                    void *ud);
+
+/* Remove the stored copy of a 'quarantined' entry for good (else -EINVAL;
+ * no such row: -ENOENT); the row stays, state 'deleted' (written first).
+ * A copy shared with another held entry stays for that one. */
+int quarantine_delete(struct vb_store *s, const char *root, const char *qdir, int64_t id, int64_t now_usec);
+/* quarantine_delete() every entry quarantined more than retention_sec ago
+ * (0: keep forever). ret_n (may be NULL): how many. The first error is
+ * returned after the others were tried. */
+int quarantine_expire(struct vb_store *s, const char *root, const char *qdir, int64_t retention_sec,
+                      int64_t now_usec, size_t *ret_n);

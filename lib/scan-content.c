@@ -74,6 +74,8 @@ static int evaluate_file(struct scan_ctx *c, const char *path, const struct stat
         struct vb_decision d;
 
         c->stats->files++;
+        c->prog.bytes += (uint64_t) st->st_size;
+        scan_progress(c, false);
         struct vb_file f = {
                 .path = path, .sha256 = content->sha256, .is_elf = content->is_elf,
                 .marker_hits = content->marker_hits, .first_seen = st->st_ctim.tv_sec,

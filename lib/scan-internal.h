@@ -19,7 +19,13 @@ struct scan_ctx {
         size_t batch;                   /* file cache rows written in this transaction */
         bool in_tx;                     /* scan_run batches its writes in a transaction */
         bool files_pass;                /* the file pass follows: it covers the watched paths */
+        struct vb_pathset *installed;   /* full scan: "name\x1fversion" of each dpkg package seen, or NULL */
+        struct vb_scan_progress prog;   /* for o->progress */
+        int64_t start_usec, next_tick_usec;
 };
+
+/* Tell o->progress how far the scan has got (rate-limited unless force). */
+void scan_progress(struct scan_ctx *c, bool force);
 
 /* A path that could not be read: counted, and named in o->unreadable. */
 void scan_report_unreadable(struct scan_ctx *c, const char *path, int error);

@@ -86,6 +86,12 @@ static int scan_one_package(struct scan_ctx *c, const char *admindir, const stru
         };
         engine_evaluate_package(o->policy, &pkg, o->now, &d);
         c->stats->packages++;
+        scan_progress(c, false);
+        if (c->installed) {
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, "%s\x1f%s", dp->name, dp->version ?: "") >= 0)
+                        (void) pathset_add(c->installed, key);
+        }
 
         if (o->store) {
                 struct vb_inventory_entry e = {
@@ -229,6 +235,9 @@ static int scan_dpkg(struct scan_ctx *c, struct vb_diag *diag) {
         if (r < 0)
                 return r;
 
+        c->prog.packages_total = 0;
+        for (size_t i = 0; i < db->n; i++)
+                c->prog.packages_total += dpkg_package_has_files(&db->pkgs[i]);
         for (size_t i = 0; i < db->n && r >= 0; i++) {
                 if (!dpkg_package_has_files(&db->pkgs[i]))
                         continue;
@@ -317,14 +326,44 @@ static int scan_files(struct scan_ctx *c) {
         return r;
 }
 
+#define SCAN_PROGRESS_EVERY_USEC 200000
+
+void scan_progress(struct scan_ctx *c, bool force) {
+        int64_t now;
+
+        if (!c->o->progress || c->start_usec == 0)
+                return;         /* only scan_run reports progress */
+        now = now_usec();
+        if (!force && now < c->next_tick_usec)
+                return;
+        c->next_tick_usec = now + SCAN_PROGRESS_EVERY_USEC;
+        c->prog.packages = c->stats->packages;
+        c->prog.files = c->stats->files;
+        c->prog.files_expected = c->o->files_expected;
+        c->prog.elapsed_usec = now - c->start_usec;
+        c->o->progress(&c->prog, c->o->progress_userdata);
+}
+
+/* For store_findings_mark_gone(): was name at version seen by this scan? */
+static bool package_installed(const char *name, const char *version, void *userdata) {
+        _cleanup_free_ char *key = NULL;
+
+        if (asprintf(&key, "%s\x1f%s", name, version ?: "") < 0)
+                return true;    /* when in doubt, not gone */
+        return pathset_contains(userdata, key);
+}
+
 int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, struct vb_scan_stats *ret_stats,
              struct vb_diag *diag) {
         struct vb_scan_options local = *o;
-        struct vb_pathset owned = {};
+        struct vb_pathset owned = {}, installed = {};
         struct vb_scan_stats stats = {};
-        struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats };
+        struct scan_ctx c = { .o = &local, .cb = cb, .userdata = userdata, .stats = &stats,
+                              .installed = &installed };
         int64_t start = now_usec();
         int r = 0, rp = 0, rl = 0;
+
+        c.start_usec = c.next_tick_usec = start;
 
         /* Files of matched packages are covered by the package's finding. */
         if (!local.owned)
@@ -348,7 +387,12 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
         if (r >= 0 && o->files && (rp >= 0 || rp == -EINVAL || rp == -ENOENT))
                 r = scan_files(&c);
         r = scan_hash_finish(&c, r);
+        /* What was found before and is no longer there is resolved. */
+        if (r >= 0 && c.in_tx && local.store)
+                (void) store_findings_mark_gone(local.store, o->root, o->packages && rp >= 0 ? package_installed : NULL,
+                                                &installed, now_usec(), NULL);
         pathset_clear(&owned);
+        pathset_clear(&installed);
         if (c.in_tx) {
                 if (r < 0 || (rp < 0 && rp != -EINVAL && rp != -ENOENT))
                         (void) store_rollback(o->store);
@@ -359,6 +403,8 @@ int scan_run(const struct vb_scan_options *o, vb_scan_cb cb, void *userdata, str
                 }
         }
         stats.duration_usec = now_usec() - start;
+        c.prog.done = true;
+        scan_progress(&c, true);
         if (ret_stats)
                 *ret_stats = stats;
         return r < 0 ? r : rp < 0 ? rp : rl;

@@ -15,6 +15,16 @@
 #include "policy.h"
 #include "store.h"
 
+/* How far a scan has got, for a progress display (vb_scan_options.progress). */
+struct vb_scan_progress {
+        size_t packages, packages_total;        /* total: of the dpkg database; 0 until known */
+        size_t files;                           /* files evaluated (loose and package content) */
+        size_t files_expected;                  /* vb_scan_options.files_expected; 0 = unknown */
+        uint64_t bytes;                         /* their size, hashed now or taken from the cache */
+        int64_t elapsed_usec;
+        bool done;                              /* the last call, when the scan ends */
+};
+
 struct vb_scan_options {
         const char *root;                       /* NULL or "/" for the real root */
         const struct vb_policy *policy;
@@ -39,6 +49,11 @@ struct vb_scan_options {
         const atomic_bool *yield;
         void (*yield_cb)(void *userdata);
         void *yield_userdata;
+        /* Called from the scanning thread at most every 200 ms (and once
+         * with done set) during scan_run; may be NULL. */
+        void (*progress)(const struct vb_scan_progress *p, void *userdata);
+        void *progress_userdata;
+        size_t files_expected;                  /* e.g. the files the last scan saw; 0 = unknown */
 };
 
 /* A set of paths (sorted on demand) for "owned by a matched package". */

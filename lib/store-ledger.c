@@ -4,6 +4,7 @@
  * never touches the policy tables. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store-internal.h"
 #include "util.h"
@@ -203,7 +204,7 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
                           "        action = CASE WHEN action = 'restored' AND sha256 IS excluded.sha256 "
                           "                      THEN 'restored' ELSE excluded.action END, "
                           "        sha256 = excluded.sha256, mode = excluded.mode, n_seen = n_seen + 1, "
-                          "        source = ifnull(excluded.source, source) "
+                          "        source = ifnull(excluded.source, source), gone_usec = NULL "
                           "RETURNING id, n_seen", &st);
         if (r < 0)
                 return r;
@@ -237,7 +238,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
         r = store_prepare(s, STORE_STMT_FINDING_FOREACH,
                           "SELECT id, ban, vendor, subject, package, version, arch, path, sha256, verdict, "
                           "       indicators, action, mode, first_seen_usec, last_seen_usec, event_usec, "
-                          "       decided_usec, source "
+                          "       decided_usec, source, ifnull(gone_usec, 0) "
                           "FROM findings ORDER BY last_seen_usec DESC, id DESC", &st);
         if (r < 0)
                 return r;
@@ -262,6 +263,7 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
                         .event_usec = sqlite3_column_int64(st, 15),
                         .decided_usec = sqlite3_column_int64(st, 16),
                         .source = column_text(st, 17),
+                        .gone_usec = sqlite3_column_int64(st, 18),
                 };
 
                 r = cb(&f, userdata);
@@ -273,4 +275,121 @@ int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding
 
 int store_finding_count(struct vb_store *s, size_t *ret) {
         return store_count(s, STORE_STMT_FINDING_COUNT, "SELECT count(*) FROM findings", ret);
+}
+
+/* Gone subjects. */
+
+static int finding_set_gone(struct vb_store *s, int64_t id, int64_t now_usec) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(s, STORE_STMT_FINDING_GONE_SET,
+                          "UPDATE findings SET gone_usec = ?2 WHERE id = ?1 AND gone_usec IS NULL", &st);
+        if (r >= 0)
+                r = store_bind(s, st, "ii", id, now_usec);
+        if (r >= 0)
+                r = store_step(s, st);
+        return r < 0 ? r : 0;
+}
+
+/* File findings not held in the quarantine, as (id, path) pairs. */
+static int gone_file_candidates(struct vb_store *s, int64_t **ret_ids, struct vb_strv *ret_paths) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_prepare(s, STORE_STMT_FINDING_GONE_FILES,
+                          "SELECT id, path FROM findings f WHERE gone_usec IS NULL AND subject = 'file' "
+                          "AND path IS NOT NULL AND NOT EXISTS (SELECT 1 FROM quarantine q "
+                          "      WHERE q.finding_id = f.id AND q.state IN ('pending', 'quarantined'))", &st);
+        if (r < 0)
+                return r;
+        while ((r = store_step(s, st)) > 0) {
+                int64_t *m = realloc(ids, (n + 1) * sizeof *ids);
+                if (!m)
+                        return -ENOMEM;
+                ids = m;
+                ids[n++] = sqlite3_column_int64(st, 0);
+                r = strv_push(ret_paths, column_text(st, 1));
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        *ret_ids = TAKE_PTR(ids);
+        return (int) n;
+}
+
+/* dpkg package findings not yet gone whose name and version installed() denies. */
+static int gone_packages(struct vb_store *s, bool (*installed)(const char *name, const char *version, void *ud),
+                         void *ud, int64_t now_usec, size_t *gone) {
+        _cleanup_free_ int64_t *ids = NULL;
+        size_t n = 0;
+        int r;
+
+        {
+                _cleanup_reset_ sqlite3_stmt *st = NULL;
+
+                /* rpm findings are judged by the rpm pass, not here. */
+                r = store_prepare(s, STORE_STMT_FINDING_GONE_PACKAGES,
+                                  "SELECT id, package, version FROM findings WHERE gone_usec IS NULL "
+                                  "AND subject = 'package' AND package IS NOT NULL "
+                                  "AND ifnull(source, 'dpkg') = 'dpkg'", &st);
+                if (r < 0)
+                        return r;
+                while ((r = store_step(s, st)) > 0) {
+                        if (installed(column_text(st, 1), column_text(st, 2), ud))
+                                continue;
+                        int64_t *m = realloc(ids, (n + 1) * sizeof *ids);
+                        if (!m)
+                                return -ENOMEM;
+                        ids = m;
+                        ids[n++] = sqlite3_column_int64(st, 0);
+                }
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                r = finding_set_gone(s, ids[i], now_usec);
+                if (r < 0)
+                        return r;
+                (*gone)++;
+        }
+        return 0;
+}
+
+int store_findings_mark_gone(struct vb_store *s, const char *root,
+                             bool (*installed)(const char *name, const char *version, void *ud), void *ud,
+                             int64_t now_usec, size_t *ret_n) {
+        _cleanup_free_ int64_t *ids = NULL;
+        _cleanup_(strv_clear) struct vb_strv paths = {};
+        size_t gone = 0;
+        int r, n;
+
+        if (installed) {
+                r = gone_packages(s, installed, ud, now_usec, &gone);
+                if (r < 0)
+                        return r;
+        }
+
+        n = gone_file_candidates(s, &ids, &paths);
+        if (n < 0)
+                return n;
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *host = path_under_root(root, paths.v[i]);
+                struct stat st;
+
+                if (!host)
+                        return -ENOMEM;
+                if (lstat(host, &st) == 0 || errno != ENOENT)
+                        continue;
+                r = finding_set_gone(s, ids[i], now_usec);
+                if (r < 0)
+                        return r;
+                gone++;
+        }
+        if (ret_n)
+                *ret_n = gone;
+        return 0;
 }

@@ -91,7 +91,8 @@ int store_quarantine_set_state(struct vb_store *s, int64_t id, const char *state
         r = store_prepare(s, STORE_STMT_QUARANTINE_SET_STATE,
                           "UPDATE quarantine SET state = ?2, error = ?3, "
                           "        moved_usec = CASE WHEN ?2 = 'quarantined' THEN ?4 ELSE moved_usec END, "
-                          "        restored_usec = CASE WHEN ?2 = 'restored' THEN ?4 ELSE restored_usec END "
+                          "        restored_usec = CASE WHEN ?2 = 'restored' THEN ?4 ELSE restored_usec END, "
+                          "        deleted_usec = CASE WHEN ?2 = 'deleted' THEN ?4 ELSE deleted_usec END "
                           "WHERE id = ?1", &st);
         if (r < 0)
                 return r;
@@ -108,7 +109,7 @@ int store_quarantine_set_state(struct vb_store *s, int64_t id, const char *state
 
 #define QUARANTINE_COLUMNS \
         "id, ifnull(finding_id, 0), state, path, sha256, stored_name, error, uid, gid, mode, size, " \
-        "mtime_ns, created_usec, ifnull(moved_usec, 0), ifnull(restored_usec, 0)"
+        "mtime_ns, created_usec, ifnull(moved_usec, 0), ifnull(restored_usec, 0), ifnull(deleted_usec, 0)"
 
 static void quarantine_entry_from_row(sqlite3_stmt *st, struct vb_quarantine_entry *e) {
         *e = (struct vb_quarantine_entry) {
@@ -127,6 +128,7 @@ static void quarantine_entry_from_row(sqlite3_stmt *st, struct vb_quarantine_ent
                 .created_usec = sqlite3_column_int64(st, 12),
                 .moved_usec = sqlite3_column_int64(st, 13),
                 .restored_usec = sqlite3_column_int64(st, 14),
+                .deleted_usec = sqlite3_column_int64(st, 15),
         };
 }
 

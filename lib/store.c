@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store-internal.h"
 #include "util.h"
@@ -176,6 +177,43 @@ static const char schema_v4[] =
         "ALTER TABLE findings ADD COLUMN source TEXT;\n"
         "PRAGMA user_version = 4;\n";
 
+/* Schema v5: a finding whose package or file has gone since (removed by
+ * the admin, its quarantined copy deleted) is resolved, with the time a
+ * scan noticed it; a quarantined copy can be deleted (state 'deleted', the
+ * row kept). SQLite cannot change a CHECK: the quarantine table is rebuilt. */
+static const char schema_v5[] =
+        "ALTER TABLE findings ADD COLUMN gone_usec INTEGER;  -- NULL while the subject is there\n"
+        "CREATE TABLE quarantine_v5 (\n"
+        "        -- One row per file moved (or about to be moved) into the quarantine directory.\n"
+        "        -- finding_id is deliberately no foreign key, like findings.ban.\n"
+        "        id INTEGER PRIMARY KEY,\n"
+        "        finding_id INTEGER,              -- NULL if not from a finding\n"
+        "        state TEXT NOT NULL CHECK (state IN ('pending', 'quarantined', 'restored', 'rolled-back', 'failed',\n"
+        "                                             'deleted')),\n"
+        "        path TEXT NOT NULL,              -- original path, inside the root\n"
+        "        uid INTEGER NOT NULL,\n"
+        "        gid INTEGER NOT NULL,\n"
+        "        mode INTEGER NOT NULL,           -- permission bits (07777) of the original\n"
+        "        size INTEGER NOT NULL,\n"
+        "        mtime_ns INTEGER NOT NULL,\n"
+        "        sha256 TEXT NOT NULL,\n"
+        "        stored_name TEXT NOT NULL,       -- file name in the quarantine directory: sha256[.N]\n"
+        "        error TEXT,                      -- why it failed, or NULL\n"
+        "        created_usec INTEGER NOT NULL,\n"
+        "        moved_usec INTEGER,\n"
+        "        restored_usec INTEGER,\n"
+        "        deleted_usec INTEGER             -- the stored copy removed (quarantine delete, retention)\n"
+        ");\n"
+        "INSERT INTO quarantine_v5 (id, finding_id, state, path, uid, gid, mode, size, mtime_ns, sha256,\n"
+        "                           stored_name, error, created_usec, moved_usec, restored_usec)\n"
+        "        SELECT id, finding_id, state, path, uid, gid, mode, size, mtime_ns, sha256,\n"
+        "               stored_name, error, created_usec, moved_usec, restored_usec FROM quarantine;\n"
+        "DROP TABLE quarantine;\n"
+        "ALTER TABLE quarantine_v5 RENAME TO quarantine;\n"
+        "CREATE INDEX quarantine_by_state ON quarantine (state);\n"
+        "CREATE INDEX quarantine_by_sha256 ON quarantine (sha256);\n"
+        "PRAGMA user_version = 5;\n";
+
 /* Each step runs in its own transaction and must end by setting
  * user_version to its own number (checked after it ran). */
 struct store_migration {
@@ -188,6 +226,7 @@ static const struct store_migration migrations[] = {
         { 2, schema_v2 },
         { 3, schema_v3 },
         { 4, schema_v4 },
+        { 5, schema_v5 },
 };
 
 _Static_assert(ELEMENTSOF(migrations) == VB_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -488,11 +527,45 @@ static int store_configure(struct vb_store *s) {
                 return r;
 
         if (!s->read_only) {
+                /* The -wal and -shm stay after the last writer closes, so that
+                 * a reader without write access to the directory (the auditor
+                 * group) can open the ledger while no writer runs. */
+                int one = 1;
+                (void) sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
                 rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
                 if (rc != SQLITE_OK)
                         return store_fail(s, rc);
         }
         return 0;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-escaped where a URI needs it. */
+static char *store_immutable_uri(const char *path) {
+        size_t n = strlen(path);
+        char *u = malloc(3 * n + sizeof "file:?immutable=1"), *o = u;
+
+        if (!u)
+                return NULL;
+        o = stpcpy(o, "file:");
+        for (const char *p = path; *p; p++) {
+                if (*p == '%' || *p == '?' || *p == '#' || (unsigned char) *p < 0x20)
+                        o += sprintf(o, "%%%02X", (unsigned char) *p);
+                else
+                        *o++ = *p;
+        }
+        strcpy(o, "?immutable=1");
+        return u;
+}
+
+/* A WAL ledger that no writer holds open, read by someone who may not create
+ * its -wal and -shm (the auditor group, a read-only mount): with no -wal
+ * file, the main file holds every committed row, so it is read as immutable. */
+static bool store_wants_immutable(const char *path) {
+        _cleanup_free_ char *wal = NULL;
+
+        if (asprintf(&wal, "%s-wal", path) < 0)
+                return false;
+        return access(wal, F_OK) < 0 && errno == ENOENT && access(path, R_OK) == 0;
 }
 
 static void store_close_db(struct vb_store *s) {
@@ -526,6 +599,13 @@ int store_open(const char *path, bool read_only, struct vb_store **ret) {
                 r = store_fail(s, rc);
         else
                 r = store_configure(s);
+        if ((r == -EACCES || r == -EROFS) && read_only && store_wants_immutable(path)) {
+                _cleanup_free_ char *uri = store_immutable_uri(path);
+
+                store_close_db(s);
+                rc = uri ? sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI, NULL) : SQLITE_NOMEM;
+                r = !s->db ? -ENOMEM : rc != SQLITE_OK ? store_fail(s, rc) : store_configure(s);
+        }
         if (r >= 0)
                 r = store_migrate(s);
         if (r >= 0) {

@@ -14,7 +14,7 @@
 
 #define VB_STORE_FILE "vendorban.db"
 /* The schema version (PRAGMA user_version) this build creates and reads. */
-#define VB_STORE_SCHEMA_VERSION 4
+#define VB_STORE_SCHEMA_VERSION 5
 
 /* One connection with its prepared statements: use it from one thread at
  * a time (each thread that needs the database opens its own). */
@@ -139,6 +139,7 @@ struct vb_finding {
         int64_t event_usec;             /* when the triggering event happened (0 if unknown) */
         int64_t decided_usec;           /* when the verdict was reached and logged */
         const char *source;             /* package database: "dpkg" or "rpm"; NULL for a file */
+        int64_t gone_usec;              /* when a scan found the subject gone; 0 while it is there */
 };
 int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t *ret_id, bool *ret_new);
 /* Newest first (last_seen, then id). The pointers in the struct are valid
@@ -146,6 +147,15 @@ int store_finding_record(struct vb_store *s, const struct vb_finding *f, int64_t
 int store_findings_foreach(struct vb_store *s, int (*cb)(const struct vb_finding *f, void *userdata),
                            void *userdata);
 int store_finding_count(struct vb_store *s, size_t *ret);
+/* Resolve the findings whose subject has gone (gone_usec = now_usec): with
+ * installed (a full scan just read the dpkg database), dpkg package
+ * findings whose name and version it denies; always, file findings whose
+ * path (inside root) no longer exists and that no quarantine row holds. A
+ * finding seen again is unresolved by store_finding_record. ret_n (may be
+ * NULL): how many were resolved now. */
+int store_findings_mark_gone(struct vb_store *s, const char *root,
+                             bool (*installed)(const char *name, const char *version, void *ud), void *ud,
+                             int64_t now_usec, size_t *ret_n);
 
 /* The enforcement ledger (store-quarantine.c): one quarantine row per file
  * moved aside. struct vb_quarantine_entry is defined in quarantine.h; the

@@ -50,8 +50,8 @@ _vendorbanctl() {
                         COMPREPLY=($(compgen -f -- "$cur")) ;;
         quarantine)
                 if [ -z "$sub" ]; then
-                        COMPREPLY=($(compgen -W "list restore" -- "$cur"))
-                elif [ "$sub" = restore ]; then
+                        COMPREPLY=($(compgen -W "list restore delete" -- "$cur"))
+                elif [ "$sub" = restore ] || [ "$sub" = delete ]; then
                         local ids
                         ids=$(vendorbanctl --no-pager quarantine list 2>/dev/null |
                                 awk 'NR > 1 && $1 ~ /^[0-9]+$/ && $2 == "quarantined" { print $1 }')

@@ -58,7 +58,7 @@ vb_expect_rc 2
 vb_step "--csv: a header, one record per finding, quoted fields with commas"
 vb_run "$VB_CTL" --root "$r" findings --csv
 vb_expect_rc 0
-head -n 1 "$VB_OUT" | tr -d '\r' | grep -qx 'id,first_seen,last_seen,ban,vendor,verdict,action,mode,subject,package,version,arch,path,sha256,indicators' ||
+head -n 1 "$VB_OUT" | tr -d '\r' | grep -qx 'id,first_seen,last_seen,ban,vendor,verdict,action,mode,subject,package,version,arch,path,sha256,indicators,gone_time' ||
         vb_fail "CSV header is wrong: $(head -n 1 "$VB_OUT")"
 [ "$(wc -l <"$VB_OUT")" -eq $((n + 1)) ] || vb_fail "CSV has $(wc -l <"$VB_OUT") lines for $n findings"
 grep -q $'\r$' "$VB_OUT" || vb_fail "CSV records do not end in CRLF (RFC 4180)"

@@ -10,7 +10,8 @@
 # logged), installs a benign package (left alone), reloads a broken policy
 # (systemctl reload fails and says why; the old policy stays), restarts
 # with it (the last-known-good policy is enforced), stops the service and
-# purges the package. Every
+# purges the package. An auditor in group vendorban reads findings without
+# root; lintian finds 0 errors and 0 warnings in the built packages. Every
 # command is printed with its output, as a transcript.
 #
 # Usage: tests/system/run.sh [WORKDIR]     (default: build/system-test)
@@ -40,7 +41,7 @@ exec </dev/null
 # shellcheck source=fixtures.sh
 . "$SYSTEST_DIR/fixtures.sh"
 
-for tool in debootstrap dpkg-buildpackage dpkg-deb unshare nsenter findmnt wget pivot_root; do
+for tool in debootstrap dpkg-buildpackage dpkg-deb unshare nsenter findmnt wget pivot_root lintian; do
         if ! command -v "$tool" >/dev/null; then
                 loud "FAIL: $tool is missing (scripts/install-deps installs it)"
                 exit 1
@@ -132,6 +133,16 @@ fi
 BANS_DEB=$(ls "$(dirname "$DEB")"/vendorban-bans_*_all.deb 2>/dev/null | tail -n 1)
 [ -f "$BANS_DEB" ] || { bad "no vendorban-bans_*_all.deb beside $DEB"; exit 1; }
 ok "package built: $(basename "$DEB"), $(stat -c %s "$DEB") bytes; $(basename "$BANS_DEB")"
+# lintian: 0 errors and 0 warnings (debian/vendorban.lintian-overrides says
+# why the one override is there).
+if ! command -v lintian >/dev/null; then
+        bad "lintian is missing (scripts/install-deps installs it)"
+elif lintian --fail-on error,warning --no-cfg "$DEB" "$BANS_DEB" >"$W/lintian.log" 2>&1; then
+        ok "lintian: 0 errors, 0 warnings on both packages"
+else
+        sed 's/^/    /' "$W/lintian.log"
+        bad "lintian reports errors or warnings (log: $W/lintian.log)"
+fi
 dpkg-deb --info "$DEB" | sed -n 's/^ \(Depends\|Installed-Size\):/    \1:/p'
 
 # 2. The root file system, with the package's dependencies already in it
@@ -193,7 +204,10 @@ check_out "its status text says what it does" "systemctl show -p Type -p ActiveS
         '^StatusText=.*audit mode'
 vm "systemctl status --no-pager vendorband" || true
 check "the APT hook is in place" "ls -l /etc/apt/apt.conf.d/50vendorban && apt-config dump | grep -i vendorban"
-check "the state directory is 0700" "stat -c '%a %U %n' /var/lib/vendorban /var/lib/vendorban/quarantine | grep -c '^700 root' | grep -qx 2"
+check "the auditor group vendorban exists (sysusers.d)" "getent group vendorban"
+check_out "the state directory is 0750 root:vendorban" "stat -c '%a %U %G' /var/lib/vendorban" '^750 root vendorban$'
+check_out "the quarantine is 0700 root" "stat -c '%a %U' /var/lib/vendorban/quarantine" '^700 root$'
+check_out "the ledger is 0640 root:vendorban" "stat -c '%a %U %G' /var/lib/vendorban/vendorban.db" '^640 root vendorban$'
 check "vendorbanctl status" "vendorbanctl status"
 check "man vendorband is installed" "ls /usr/share/man/man8/vendorband.8.gz /usr/share/man/man8/vendorbanctl.8.gz /usr/share/man/man5/vendorban.conf.5.gz /usr/share/man/man5/vendorban-ban.conf.5.gz"
 vm "systemd-analyze security --no-pager vendorband.service | tail -n 1" || true
@@ -209,6 +223,14 @@ else
 fi
 check_out "vendorbanctl findings" "vendorbanctl findings" 'would-block +kesl'
 check "audit mode: the kesl binary is still there" "ls -l /opt/kaspersky/kesl/bin/kesl"
+# An auditor: a user in group vendorban reads, changes nothing; others are told the group.
+check "an auditor joins group vendorban" "useradd --system --no-create-home --groups vendorban auditor"
+check_out "the auditor sees the daemon running" "runuser -u auditor -- vendorbanctl status" '^daemon: +running'
+check_out "the auditor reads the findings" "runuser -u auditor -- vendorbanctl findings" 'would-block +kesl'
+check "the auditor reads the quarantine list" "runuser -u auditor -- vendorbanctl quarantine list"
+check_fails "the auditor cannot scan (write the ledger)" "runuser -u auditor -- vendorbanctl scan"
+check_out "a user outside the group is told the group" "runuser -u nobody -- vendorbanctl findings 2>&1" \
+        'needs root or membership in group vendorban'
 check "audit mode: kesl.service still runs" "systemctl is-active kesl.service kesl-by-hand.service"
 
 # Enforce: the reload rescans and neutralises what is installed.

@@ -704,6 +704,26 @@ START_TEST(test_quarantine_recover_finishes_lost_restore) {
 }
 END_TEST
 
+START_TEST(test_quarantine_delete_keeps_row_deleted) {
+        struct row row;
+        int64_t id;
+
+        NEED_ROOT();
+        put_kesl();
+        id = quarantine_ok(KESL);
+        row = get_row(id);
+        ck_assert_int_eq(access(stored_path(row.stored), F_OK), 0);
+        ck_assert_int_eq(quarantine_delete(store, root, QDIR, id, 5000000), 0);
+        ck_assert_str_eq(get_row(id).state, "deleted");
+        ck_assert_int_eq(access(stored_path(row.stored), F_OK), -1);
+        /* Only a held copy can be deleted; recovery leaves a deleted row alone. */
+        ck_assert_int_eq(quarantine_delete(store, root, QDIR, id, 6000000), -EINVAL);
+        ck_assert_int_eq(quarantine_delete(store, root, QDIR, id + 100, 6000000), -ENOENT);
+        recover_expect(0);
+        ck_assert_str_eq(get_row(id).state, "deleted");
+}
+END_TEST
+
 /* The ledger. */
 
 START_TEST(test_quarantine_ledger_migrates_from_v1) {
@@ -713,6 +733,7 @@ START_TEST(test_quarantine_ledger_migrates_from_v1) {
         store = NULL;
         ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
         ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE quarantine; DROP TABLE actions; DROP TABLE policy_last_good; "
+                                          "ALTER TABLE findings DROP COLUMN gone_usec; "
                                           "ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 1;", NULL, NULL, NULL),
                          SQLITE_OK);
         sqlite3_close(db);
@@ -784,6 +805,7 @@ Suite *test_suite(void) {
         tc = tcase_create("ledger");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_quarantine_ledger_migrates_from_v1);
+        tcase_add_test(tc, test_quarantine_delete_keeps_row_deleted);
         tcase_add_test(tc, test_quarantine_ledger_rejects_unknown_state);
         suite_add_tcase(s, tc);
 

@@ -533,7 +533,8 @@ START_TEST(test_store_findings_source_migrates_and_round_trips) {
 
         ck_assert_int_eq(store_finding_record(s, &f, NULL, NULL), 0);
         store_free(s);
-        raw_exec("ALTER TABLE findings DROP COLUMN source; PRAGMA user_version = 3;");
+        raw_exec("ALTER TABLE findings DROP COLUMN gone_usec; ALTER TABLE findings DROP COLUMN source; "
+                 "PRAGMA user_version = 3;");
 
         s = open_rw();
         ck_assert_int_eq(store_schema_version(s), VB_STORE_SCHEMA_VERSION);
