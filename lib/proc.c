@@ -183,7 +183,9 @@ int proc_foreach_exec_file(pid_t pid, const char *under, int (*cb)(const struct 
         if (l > 0 && (size_t) l < sizeof path - 1) {
                 path[l] = '\0';
         }
-        if (l > 0 && (size_t) l < sizeof path - 1 && wanted(path, under)) {
+        /* The executable is always opened: the caller may want to know
+         * what it is (the loader, launched directly) wherever it lies. */
+        if (l > 0 && (size_t) l < sizeof path - 1) {
                 _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
                 if (fd >= 0) {
                         r = call_for(fd, path, true, cb, userdata, seen_dev, seen_ino, &n_seen);

@@ -22,7 +22,8 @@ struct vb_proc_file {
 
 /* Call cb for the executable of pid, then for each executable file
  * mapping, once per file (device and inode). With under (a host path, ""
- * or NULL for all), files elsewhere are skipped unopened, except memfds.
+ * or NULL for all), mappings elsewhere are skipped unopened, except
+ * memfds; the executable is always passed.
  * cb returns 0 to go on, > 0 to stop (returned), < 0 for an error
  * (returned). A process that is gone or a file that cannot be opened (a
  * kernel thread, no CAP_SYS_ADMIN for map_files) is skipped: returns 0. */
