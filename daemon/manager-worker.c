@@ -219,6 +219,10 @@ bool worker_free(struct vb_worker *w) {
 /* Queue a job. A scan already waiting absorbs a new one (the waiting one
  * widens to the files if either wanted them). */
 void worker_submit(struct vb_worker *w, struct vb_job *j) {
+        if (!w) {               /* shutting down: the work thread is gone, nothing more is done */
+                job_free(j);
+                return;
+        }
         pthread_mutex_lock(&w->lock);
         if (j->kind == VB_JOB_SCAN)
                 for (struct vb_job *k = w->queue; k; k = k->next)
@@ -256,6 +260,8 @@ void worker_resume(struct vb_worker *w) {
 }
 
 bool worker_busy(struct vb_worker *w) {
+        if (!w)
+                return true;    /* shutting down: nothing is to start now */
         pthread_mutex_lock(&w->lock);
         bool busy = w->busy || w->queue;
         pthread_mutex_unlock(&w->lock);
