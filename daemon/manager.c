@@ -209,13 +209,12 @@ static int start_watcher(struct vb_manager *m) {
         int r;
 
         m->watch_source = sd_event_source_unref(m->watch_source);
-        watcher_stop(m->watcher);
-        m->watcher = NULL;
+        struct vb_watcher *previous = TAKE_PTR(m->watcher); /* stopped by the new one's thread */
 
         _cleanup_free_ char *rpm_dbdir = NULL;
         (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
         r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
-                          &m->watcher);
+                          previous, &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
