@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The loop's stall meter: while work is queued or running, a timer due
- * every MANAGER_STALL_TICK_USEC records how late it fires; the longest
- * lateness since start is the loop's longest stall. Idle, it is off. */
+/* The loop's stall meter: the longest iteration of the loop (timed by
+ * manager_run), and, while work is queued or running, how late a timer due
+ * every MANAGER_STALL_TICK_USEC fires. Idle, the timer is off. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #define STALL_FILE "/run/vendorban/loop-stall"
 
-static uint64_t monotonic_usec(void) {
+uint64_t manager_monotonic_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -34,16 +34,24 @@ static void write_stall_file(struct vb_manager *m) {
                 (void) unlink(tmp);
 }
 
+static bool stall_record(struct vb_manager *m, uint64_t usec) {
+        if (usec <= m->stall_max_usec)
+                return false;
+        m->stall_max_usec = usec;
+        write_stall_file(m);
+        return true;
+}
+
+void manager_stall_note(struct vb_manager *m, uint64_t usec) {
+        if (stall_record(m, usec) && m->policy && !worker_busy(m->worker))
+                manager_notify_status(m); /* idle now: the figure it ends with */
+}
+
 static int on_stall_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         struct vb_manager *m = userdata;
-        uint64_t now = monotonic_usec();
-        uint64_t late = now > usec ? now - usec : 0;
-        bool grew = late > m->stall_max_usec;
+        uint64_t now = manager_monotonic_usec();
+        bool grew = stall_record(m, now > usec ? now - usec : 0);
 
-        if (grew) {
-                m->stall_max_usec = late;
-                write_stall_file(m);
-        }
         if (m->worker && worker_busy(m->worker)) {
                 (void) sd_event_source_set_time(s, now + MANAGER_STALL_TICK_USEC);
                 (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -69,6 +77,6 @@ void manager_stall_watch(struct vb_manager *m) {
 
         if (!m->stall_timer || sd_event_source_get_enabled(m->stall_timer, &enabled) < 0 || enabled != SD_EVENT_OFF)
                 return;
-        (void) sd_event_source_set_time(m->stall_timer, monotonic_usec() + MANAGER_STALL_TICK_USEC);
+        (void) sd_event_source_set_time(m->stall_timer, manager_monotonic_usec() + MANAGER_STALL_TICK_USEC);
         (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
 }

@@ -542,7 +542,30 @@ void manager_policy_loaded(struct vb_manager *m, bool reload) {
                 summary_write(m, "reload"); /* fleet hook: policy loaded */
 }
 
+/* sd_event_loop(), with each iteration's work (prepare and dispatch, not
+ * the wait) timed: the longest is the loop's longest stall. */
 int manager_run(struct vb_manager *m) {
+        int r, code = 0;
+
         sd_notify(0, "READY=1");
-        return sd_event_loop(m->event);
+        for (;;) {
+                r = sd_event_get_state(m->event);
+                if (r < 0)
+                        return r;
+                if (r == SD_EVENT_FINISHED)
+                        break;
+                uint64_t t0 = manager_monotonic_usec();
+                r = sd_event_prepare(m->event);
+                if (r == 0) {
+                        r = sd_event_wait(m->event, UINT64_MAX);
+                        t0 = manager_monotonic_usec();
+                }
+                if (r > 0)
+                        r = sd_event_dispatch(m->event);
+                if (r < 0)
+                        return r;
+                manager_stall_note(m, manager_monotonic_usec() - t0);
+        }
+        r = sd_event_get_exit_code(m->event, &code);
+        return r < 0 ? r : code;
 }

@@ -144,13 +144,16 @@ void manager_policy_loaded(struct vb_manager *m, bool reload);
  * keep the one in force and say why. The work thread is held till then. */
 void manager_policy_job_done(struct vb_manager *m, struct vb_job *j);
 
-/* manager-stall.c: the loop's longest stall, measured by a timer that
- * ticks every MANAGER_STALL_TICK_USEC while work is queued or running
- * (how late it fires), never while idle; reported in the notify STATUS
- * and in /run/vendorban/loop-stall. */
+/* manager-stall.c: the loop's longest stall: the longest iteration of the
+ * loop (its work, not its wait), and how late a timer fires that ticks
+ * every MANAGER_STALL_TICK_USEC while work is queued or running (never
+ * while idle); reported in the notify STATUS and /run/vendorban/loop-stall. */
 #define MANAGER_STALL_TICK_USEC (50 * 1000)
 int manager_stall_start(struct vb_manager *m);
 void manager_stall_watch(struct vb_manager *m);
+/* One iteration of the loop took usec (manager_run): keep the longest. */
+void manager_stall_note(struct vb_manager *m, uint64_t usec);
+uint64_t manager_monotonic_usec(void);
 
 /* manager-job.c (the work thread): run a job, recording every decision. */
 void manager_job_run(struct vb_manager *m, struct vb_job *j, const struct vb_job_yield *y);
