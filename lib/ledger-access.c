@@ -29,18 +29,26 @@ int ledger_access_group(const char *name, gid_t *ret) {
         return 0;
 }
 
-/* fd's file to root-owned (as it is) group gid, mode; a symlink is refused by O_NOFOLLOW. */
-static int share_one(const char *path, int flags, mode_t mode, gid_t gid, bool may_miss) {
-        _cleanup_close_ int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC);
+/* path's file to group gid and mode; a symlink is refused by O_NOFOLLOW.
+ * Through an O_PATH descriptor only: closing a real descriptor of the
+ * ledger or its -shm would drop every POSIX lock SQLite holds on it in
+ * this process (the -shm's "dead man switch" among them), and the next
+ * connection would then truncate a -shm that is mapped here (SIGBUS). */
+static int share_one(const char *path, bool dir, mode_t mode, gid_t gid, bool may_miss) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+        char proc[64];
         struct stat st;
 
         if (fd < 0)
                 return may_miss && errno == ENOENT ? 0 : -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (st.st_gid != gid && fchown(fd, (uid_t) -1, gid) < 0)
+        if (!(dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+                return -EBADFD;
+        if (st.st_gid != gid && fchownat(fd, "", (uid_t) -1, gid, AT_EMPTY_PATH) < 0)
                 return -errno;
-        if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        if ((st.st_mode & 07777) != mode && chmod(proc, mode) < 0)
                 return -errno;
         return 0;
 }
@@ -49,7 +57,7 @@ int ledger_access_share(const char *state_dir, const char *db, gid_t gid) {
         static const char *const suffixes[] = { "", "-wal", "-shm" };
         int r;
 
-        r = share_one(state_dir, O_RDONLY | O_DIRECTORY, 0750, gid, false);
+        r = share_one(state_dir, true, 0750, gid, false);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
@@ -57,7 +65,7 @@ int ledger_access_share(const char *state_dir, const char *db, gid_t gid) {
 
                 if (asprintf(&p, "%s%s", db, suffixes[i]) < 0)
                         return -ENOMEM;
-                r = share_one(p, O_RDONLY, 0640, gid, i > 0);
+                r = share_one(p, false, 0640, gid, i > 0);
                 if (r < 0)
                         return r;
         }

@@ -249,9 +249,12 @@ else
 fi
 check_fails "no kesl process is left, in its unit or not" \
         "systemctl is-active kesl.service kesl-by-hand.service; for p in /proc/[0-9]*; do readlink \$p/exe; done | grep kaspersky"
+# Killed either by the enforcement of the package (stop-process) or, first,
+# by the process sweep, which judges the process by what it runs
+# (process-killed, with the path of the banned executable).
 check_out "the kesl process started by hand was killed by vendorband" \
-        "journalctl --no-pager -u vendorband VENDORBAN_PACKAGE=kesl -o verbose | grep -E '^ *VENDORBAN_ACTION='" \
-        'VENDORBAN_ACTION=(kill|stop-process)'
+        "{ journalctl --no-pager -u vendorband VENDORBAN_PACKAGE=kesl -o verbose; journalctl --no-pager -u vendorband VENDORBAN_ACTION=process-killed -o verbose; } | grep -E '^ *VENDORBAN_(ACTION|PATH)='" \
+        'VENDORBAN_ACTION=(kill|stop-process|process-killed)'
 check "the admin removes it" "dpkg --purge kesl"
 
 # The APT hook refuses the banned package before dpkg runs.
