@@ -20,13 +20,16 @@
 void manager_notify_status(struct vb_manager *m) {
         bool busy = m->worker && worker_busy(m->worker);
 
-        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start%s",
+        sd_notifyf(0, "STATUS=%s%s mode, %zu ban(s), %u watches%s, %llu new finding(s) since start%s; "
+                   "longest loop stall %llu.%llu ms",
                    m->policy->last_known_good ? "LAST-KNOWN-GOOD policy (files broken), " : "",
                    mode_to_string(m->policy->config.mode), m->policy->n_bans,
                    m->watcher ? watcher_num_watches(m->watcher) : 0,
                    m->watcher && watcher_failed_watches(m->watcher) ? " (some failed: periodic rescans cover them)"
                                                                     : "",
-                   (unsigned long long) m->findings_new, busy ? ", scanning" : "");
+                   (unsigned long long) m->findings_new, busy ? ", scanning" : "",
+                   (unsigned long long) (m->stall_max_usec / 1000),
+                   (unsigned long long) (m->stall_max_usec % 1000 / 100));
 }
 
 static struct vb_job *job_new(enum vb_job_kind kind, const char *why) {
@@ -57,6 +60,7 @@ void manager_scan(struct vb_manager *m, const char *why, bool files) {
         }
         j->files = files;
         worker_submit(m->worker, j);
+        manager_stall_watch(m);
 }
 
 void manager_full_scan(struct vb_manager *m, const char *why) {
@@ -106,6 +110,10 @@ void manager_job_done(struct vb_manager *m, struct vb_job *j) {
         }
         if (j->kind == VB_JOB_RPM && j->rpm_newest > m->rpm_since)
                 m->rpm_since = j->rpm_newest;
+        if (j->kind == VB_JOB_POLICY) {
+                manager_policy_job_done(m, j);  /* its own guard_apply and status */
+                return;
+        }
         /* The exec guard denies quarantined content by hash: tell it what is new. */
         if (j->guard_stale)
                 (void) guard_apply(&m->guard, m->event, m->root, m->policy, m->store);
@@ -127,6 +135,7 @@ static void submit_rpm(struct vb_manager *m) {
                 return;
         j->rpm_since = m->rpm_since;
         worker_submit(m->worker, j);
+        manager_stall_watch(m);
 }
 
 static bool lock_is_held(const char *dir, const char *name) {
@@ -185,6 +194,7 @@ static void submit_batch(struct vb_manager *m, struct vb_watch_event *list) {
                 ledger_check_if_idle(m);
                 j->events = list;
                 worker_submit(m->worker, j);
+                manager_stall_watch(m);
                 return;
         }
         if (rescan || work) {

@@ -27,6 +27,8 @@ struct vb_worker {
         struct vb_job *queue, *queue_tail;
         struct vb_job *done, *done_tail;
         bool busy;
+        enum vb_job_kind running;       /* the running job's kind, while busy */
+        bool held;                      /* a policy job is done: take no job until worker_resume_held */
         bool stop;
         bool exited;
         atomic_bool cancel;             /* stop the running job */
@@ -36,6 +38,10 @@ struct vb_worker {
 };
 
 static void job_free(struct vb_job *j) {
+        if (j) {
+                policy_free(j->policy);
+                free(j->diag);
+        }
         while (j && j->events) {
                 struct vb_watch_event *next = j->events->next;
                 free(j->events);
@@ -100,16 +106,23 @@ static void *worker_thread(void *userdata) {
 
         pthread_mutex_lock(&w->lock);
         for (;;) {
-                while (!w->stop && !w->queue)
+                while (!w->stop && (!w->queue || w->held))
                         pthread_cond_wait(&w->wake, &w->lock);
                 if (w->stop)
                         break;
                 struct vb_job *j = queue_pop_locked(w, false);
                 w->busy = true;
+                w->running = j->kind;
                 atomic_store(&w->cancel, false);
                 pthread_mutex_unlock(&w->lock);
 
                 manager_job_run(w->m, j, &y);
+                if (j->kind == VB_JOB_POLICY) {
+                        /* The loop swaps the policy in: no job may read it meanwhile. */
+                        pthread_mutex_lock(&w->lock);
+                        w->held = true;
+                        pthread_mutex_unlock(&w->lock);
+                }
                 finish(w, j);
 
                 pthread_mutex_lock(&w->lock);
@@ -257,6 +270,39 @@ bool worker_pause(struct vb_worker *w) {
 
 void worker_resume(struct vb_worker *w) {
         pthread_mutex_unlock(&w->lock);
+}
+
+void worker_resume_held(struct vb_worker *w) {
+        w->held = false;
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+}
+
+bool worker_cancel_scans(struct vb_worker *w) {
+        bool any = false;
+
+        if (!w)
+                return false;
+        pthread_mutex_lock(&w->lock);
+        for (struct vb_job **pp = &w->queue, *prev = NULL; *pp;) {
+                struct vb_job *j = *pp;
+                if (j->kind != VB_JOB_SCAN) {
+                        prev = j;
+                        pp = &j->next;
+                        continue;
+                }
+                *pp = j->next;
+                if (w->queue_tail == j)
+                        w->queue_tail = prev;
+                job_free(j);
+                any = true;
+        }
+        if (w->busy && w->running == VB_JOB_SCAN) {
+                atomic_store(&w->cancel, true);
+                any = true;
+        }
+        pthread_mutex_unlock(&w->lock);
+        return any;
 }
 
 bool worker_busy(struct vb_worker *w) {

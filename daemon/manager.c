@@ -209,13 +209,12 @@ static int start_watcher(struct vb_manager *m) {
         int r;
 
         m->watch_source = sd_event_source_unref(m->watch_source);
-        watcher_stop(m->watcher);
-        m->watcher = NULL;
+        struct vb_watcher *previous = TAKE_PTR(m->watcher); /* stopped by the new one's thread */
 
         _cleanup_free_ char *rpm_dbdir = NULL;
         (void) rpmdb_locate(m->root, &rpm_dbdir); /* none: nothing of rpm to watch */
         r = watcher_start(m->root, m->policy->config.dpkg_admin_dir, rpm_dbdir, &m->policy->config.watch_paths,
-                          &m->watcher);
+                          previous, &m->watcher);
         if (r < 0)
                 return r;
         r = sd_event_add_io(m->event, &m->watch_source, watcher_event_fd(m->watcher), EPOLLIN, manager_on_watch, m);
@@ -282,38 +281,50 @@ static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* SIGHUP: the policy files are read and compiled in the work thread (a
+ * VB_JOB_POLICY job), so that the loop goes on serving events and the
+ * watchdog; manager_policy_job_done() swaps the result in. */
 static int manager_reload(struct vb_manager *m) {
-        struct vb_policy *p = NULL;
-        struct vb_diag diag = {};
-        int r;
-
         sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading the policy");
-        /* The work thread reads the policy and the ledger: hold it (its
-         * scan is cancelled; the reload queues a new one). */
-        bool cancelled = worker_pause(m->worker);
-        if (!m->store)
-                (void) manager_open_ledger(m); /* it may have been repaired or moved aside since */
-        r = policy_load(m->root, m->config_path, &p, &diag);
-        if (r >= 0 && m->store) {
-                /* A valid policy is not refused because the ledger is busy
-                 * or full: it only lacks its compiled copy there. */
-                int k = store_policy_compile(m->store, p, now_sec());
-                if (k < 0)
-                        journal_event(VB_MID_DAEMON, LOG_ERR, NULL,
-                                      "Cannot store the reloaded policy in the ledger: %s — %s. The reloaded "
-                                      "policy is in force all the same.",
-                                      strerror(-k), store_errmsg(m->store));
-        }
-        if (r < 0) {
+        if (!m->store) {
+                /* It may have been repaired or moved aside since. */
+                worker_pause(m->worker);
+                (void) manager_open_ledger(m);
                 worker_resume(m->worker);
-                policy_free(p);
-                log_policy_error(m, &diag, r, true);
-                if (cancelled)
-                        manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
+        }
+        /* The running scan is cancelled; the reload queues a new one. */
+        if (worker_cancel_scans(m->worker))
+                m->reload_rescan = true;
+        struct vb_job *j = calloc(1, sizeof *j);
+        if (!j) {
+                journal_event(VB_MID_DAEMON, LOG_ERR, NULL, "Out of memory: the policy reload was not queued.");
                 sd_notify(0, "READY=1");
                 return 0;
         }
+        j->kind = VB_JOB_POLICY;
+        snprintf(j->why, sizeof j->why, "reload");
+        worker_submit(m->worker, j);
+        manager_stall_watch(m);
+        return 0;
+}
 
+void manager_policy_job_done(struct vb_manager *m, struct vb_job *j) {
+        bool rescan = m->reload_rescan;
+
+        m->reload_rescan = false;
+        /* The thread is held after a policy job: this only takes its lock. */
+        worker_pause(m->worker);
+        if (j->r < 0) {
+                worker_resume_held(m->worker);
+                static const struct vb_diag none;
+                log_policy_error(m, j->diag ?: &none, j->r, true);
+                if (rescan)
+                        manager_full_scan(m, "reload failed"); /* the cancelled scan, again */
+                sd_notify(0, "READY=1");
+                return;
+        }
+
+        struct vb_policy *p = TAKE_PTR(j->policy);
         (void) guard_apply(&m->guard, m->event, m->root, p, m->store); /* before the old policy is freed */
         guard_on_suspect(m->guard, manager_on_guard_suspect, m);
         policy_free(m->policy);
@@ -326,12 +337,12 @@ static int manager_reload(struct vb_manager *m) {
                 };
                 (void) enforce_apt_pins(&e);
         }
-        worker_resume(m->worker);
+        worker_resume_held(m->worker);
         (void) arm_rescan(m);
         watch_then_scan(m, "policy reloaded");
         manager_policy_loaded(m, true);
+        manager_notify_status(m);
         sd_notify(0, "READY=1");
-        return 0;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -423,6 +434,9 @@ int manager_new(const char *root, const char *config_path, struct vb_manager **r
                 r = sd_event_add_post(m->event, &m->journal_post, on_journal_post, m);
         if (r < 0)
                 return r;
+        r = manager_stall_start(m);
+        if (r < 0)
+                return r;
         (void) sd_event_source_set_description(m->journal_timer, "journal-retry");
         (void) sd_event_source_set_description(m->journal_post, "journal-post");
         *ret = TAKE_PTR(m);
@@ -453,6 +467,7 @@ struct vb_manager *manager_free(struct vb_manager *m) {
         sd_event_source_unref(m->rescan_timer);
         sd_event_source_unref(m->journal_timer);
         sd_event_source_unref(m->journal_post);
+        sd_event_source_unref(m->stall_timer);
         sd_event_source_unref(m->sigterm_source);
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
@@ -527,7 +542,30 @@ void manager_policy_loaded(struct vb_manager *m, bool reload) {
                 summary_write(m, "reload"); /* fleet hook: policy loaded */
 }
 
+/* sd_event_loop(), with each iteration's work (prepare and dispatch, not
+ * the wait) timed: the longest is the loop's longest stall. */
 int manager_run(struct vb_manager *m) {
+        int r, code = 0;
+
         sd_notify(0, "READY=1");
-        return sd_event_loop(m->event);
+        for (;;) {
+                r = sd_event_get_state(m->event);
+                if (r < 0)
+                        return r;
+                if (r == SD_EVENT_FINISHED)
+                        break;
+                uint64_t t0 = manager_monotonic_usec();
+                r = sd_event_prepare(m->event);
+                if (r == 0) {
+                        r = sd_event_wait(m->event, UINT64_MAX);
+                        t0 = manager_monotonic_usec();
+                }
+                if (r > 0)
+                        r = sd_event_dispatch(m->event);
+                if (r < 0)
+                        return r;
+                manager_stall_note(m, manager_monotonic_usec() - t0);
+        }
+        r = sd_event_get_exit_code(m->event, &code);
+        return r < 0 ? r : code;
 }

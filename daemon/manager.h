@@ -26,6 +26,7 @@ enum vb_job_kind {
         VB_JOB_SCAN,
         VB_JOB_EVENTS,
         VB_JOB_RPM,                             /* the rpm packages installed since rpm_since */
+        VB_JOB_POLICY,                          /* load and compile the policy files (a reload) */
 };
 
 struct vb_job {
@@ -44,6 +45,8 @@ struct vb_job {
         bool guard_stale;                       /* something was blocked: refresh the guard's set */
         bool ledger_failed;                     /* the ledger could not be written: retry soon */
         uint64_t findings_new;
+        struct vb_policy *policy;               /* policy (result): the loaded policy, owned until taken */
+        struct vb_diag *diag;                   /* policy (result): why it failed to load (owned) */
 };
 
 /* How a scan in the work thread stops (cancel) or lets events run (yield). */
@@ -66,6 +69,9 @@ struct vb_manager {
         sd_event_source *rescan_timer;          /* the periodic rescan */
         sd_event_source *journal_timer;         /* retries the entries journald did not take yet */
         sd_event_source *journal_post;          /* after each dispatch: arms journal_timer if entries wait */
+        sd_event_source *stall_timer;           /* manager-stall.c: armed only while work is queued or running */
+        uint64_t stall_max_usec;                /* the loop's longest stall measured since start */
+        bool reload_rescan;                     /* a reload cancelled a scan: run one again if it fails */
 
         struct vb_policy *policy;
         struct vb_store *store;                 /* NULL while the ledger is unusable */
@@ -134,6 +140,21 @@ void manager_job_done(struct vb_manager *m, struct vb_job *j);
 void manager_scan_done(struct vb_manager *m, const struct vb_job *j);
 void manager_policy_loaded(struct vb_manager *m, bool reload);
 
+/* A reload's policy job came back (manager.c): swap the policy in, or
+ * keep the one in force and say why. The work thread is held till then. */
+void manager_policy_job_done(struct vb_manager *m, struct vb_job *j);
+
+/* manager-stall.c: the loop's longest stall: the longest iteration of the
+ * loop (its work, not its wait), and how late a timer fires that ticks
+ * every MANAGER_STALL_TICK_USEC while work is queued or running (never
+ * while idle); reported in the notify STATUS and /run/vendorban/loop-stall. */
+#define MANAGER_STALL_TICK_USEC (50 * 1000)
+int manager_stall_start(struct vb_manager *m);
+void manager_stall_watch(struct vb_manager *m);
+/* One iteration of the loop took usec (manager_run): keep the longest. */
+void manager_stall_note(struct vb_manager *m, uint64_t usec);
+uint64_t manager_monotonic_usec(void);
+
 /* manager-job.c (the work thread): run a job, recording every decision. */
 void manager_job_run(struct vb_manager *m, struct vb_job *j, const struct vb_job_yield *y);
 void manager_job_thread_exit(struct vb_manager *m);
@@ -149,4 +170,11 @@ void worker_submit(struct vb_worker *w, struct vb_job *j);
  * Submit nothing while paused. True if a job was running (and cancelled). */
 bool worker_pause(struct vb_worker *w);
 void worker_resume(struct vb_worker *w);
+/* After a policy job the thread holds between jobs until the loop has
+ * swapped the policy in: worker_pause(), change it, then this (instead of
+ * worker_resume) lets the thread go on. */
+void worker_resume_held(struct vb_worker *w);
+/* A reload: cancel the running scan and drop the queued ones (events and
+ * other jobs go on). True if a scan was cancelled or dropped. */
+bool worker_cancel_scans(struct vb_worker *w);
 bool worker_busy(struct vb_worker *w);

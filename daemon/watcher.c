@@ -39,6 +39,7 @@ struct vb_watcher {
         pthread_mutex_t ready_lock;
         bool ready;
         int start_error;
+        struct vb_watcher *previous;    /* the watcher this one replaces: the thread stops it first */
         /* Owned by the thread after start: */
         char *root;
         size_t root_len;
@@ -329,6 +330,11 @@ static void *watcher_thread(void *userdata) {
         int r;
 
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        /* The one it replaces goes first (inotifytools is one per process):
+         * closing its inotify fd takes the kernel 10-30 ms, and joining a
+         * thread still adding watches takes seconds: not on the loop. */
+        watcher_stop(w->previous);
+        w->previous = NULL;
         if (!inotifytools_initialize()) {
                 signal_ready(w, -errno ? -errno : -EIO);
                 return NULL;
@@ -392,12 +398,15 @@ static int watcher_prepare(struct vb_watcher *w, const char *root, const char *d
 }
 
 int watcher_start(const char *root, const char *dpkg_admindir, const char *rpm_dbdir,
-                  const struct vb_strv *watch_paths, struct vb_watcher **ret) {
+                  const struct vb_strv *watch_paths, struct vb_watcher *previous, struct vb_watcher **ret) {
         struct vb_watcher *w = calloc(1, sizeof *w);
         int r;
 
-        if (!w)
+        if (!w) {
+                watcher_stop(previous);
                 return -ENOMEM;
+        }
+        w->previous = previous;
         pthread_mutex_init(&w->lock, NULL);
         pthread_mutex_init(&w->ready_lock, NULL);
         w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -438,6 +447,7 @@ void watcher_stop(struct vb_watcher *w) {
                 pthread_cancel(w->thread);
                 pthread_join(w->thread, NULL);
         }
+        watcher_stop(w->previous);      /* the thread did not start: still here */
         for (struct vb_watch_event *ev = w->head, *next; ev; ev = next) {
                 next = ev->next;
                 free(ev);

@@ -32,9 +32,11 @@ struct vb_watcher;
  * root has none) and every watch path, all inside root. event_fd becomes
  * readable whenever events are queued. Returns at once; the watches are
  * added in the thread (a large tree takes seconds), which then queues one
- * VB_WATCH_READY event. */
+ * VB_WATCH_READY event. previous (may be NULL) is the watcher this one
+ * replaces: taken, and stopped by the new thread before it starts watching
+ * (so that the caller does not wait for it). */
 int watcher_start(const char *root, const char *dpkg_admindir, const char *rpm_dbdir,
-                  const struct vb_strv *watch_paths, struct vb_watcher **ret);
+                  const struct vb_strv *watch_paths, struct vb_watcher *previous, struct vb_watcher **ret);
 int watcher_event_fd(struct vb_watcher *w);
 /* Take every queued event (a list, oldest first; free each with free()). */
 struct vb_watch_event *watcher_take(struct vb_watcher *w);
