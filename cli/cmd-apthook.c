@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "dpkg.h"
 #include "engine.h"
+#include "hook-refusal.h"
 #include "journal.h"
 #include "util.h"
 
@@ -274,99 +275,19 @@ static int deb_control(const char *deb, char **ret, size_t *ret_len) {
 
 /* ------------------------------------------------------------ verdicts */
 
-static void strv_print(FILE *f, const struct vb_strv *v, const char *sep) {
-        for (size_t i = 0; i < v->n; i++)
-                fprintf(f, "%s%s", i > 0 ? sep : "", v->v[i]);
-}
-
-/* "kesl 12.1 (amd64): Kaspersky (AO Kaspersky Lab, ...) is banned by
- * AUTHORITY since DATE (REASON) [ban kaspersky; matched ...].
- * Alternatives: A; B." */
-static char *refusal_text(const struct vb_package *pkg, const struct vb_decision *d) {
-        const struct vb_ban *b = d->ban;
-        char *text = NULL, ind[1024], date[11], name[256], version[256], arch[64];
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-
-        if (!f)
-                return NULL;
-        decision_format_indicators(d, ind, sizeof ind);
-        fprintf(f, "%s %s (%s): %s (", cli_safe(pkg->name, name, sizeof name),
-                cli_safe(pkg->version, version, sizeof version), cli_safe(pkg->arch ?: "?", arch, sizeof arch),
-                b->vendor);
-        strv_print(f, &b->entities, ", ");
-        fprintf(f, ") is banned by %s", b->authority);
-        if (d->phase) {
-                date_format(d->phase->from, date);
-                fprintf(f, " since %s", date);
-                if (d->phase->reason)
-                        fprintf(f, " (%s)", d->phase->reason);
-        }
-        fprintf(f, " [ban %s; matched %s].", b->id, ind);
-        if (b->alternatives.n > 0) {
-                fputs(" Alternatives: ", f);
-                strv_print(f, &b->alternatives, "; ");
-                fputc('.', f);
-        }
-        if (fclose(f) != 0) {
-                free(text);
-                return NULL;
-        }
-        return text;
-}
-
-static void journal_refusal(const struct vb_package *pkg, const struct vb_decision *d, const char *deb, bool enforce,
-                            const char *text) {
-        const struct vb_ban *b = d->ban;
-        char ind[1024], *f[16] = {};
-        size_t n = 0;
-
-        /* Without a journal the entry would repeat the line just printed. */
-        if (journal_is_stderr())
-                return;
-        decision_format_indicators(d, ind, sizeof ind);
-#define FIELD(fmt, ...) (void) (n < ELEMENTSOF(f) - 1 && asprintf(&f[n], fmt, __VA_ARGS__) >= 0 && n++)
-        FIELD("VENDORBAN_BAN=%s", b->id);
-        FIELD("VENDORBAN_VENDOR=%s", b->vendor);
-        if (b->entities.n > 0)
-                FIELD("VENDORBAN_ENTITY=%s", b->entities.v[0]);
-        FIELD("VENDORBAN_AUTHORITY=%s", b->authority);
-        FIELD("VENDORBAN_SUBJECT=%s", "package");
-        FIELD("VENDORBAN_PACKAGE=%s", pkg->name);
-        FIELD("VENDORBAN_VERSION=%s", pkg->version);
-        if (pkg->arch)
-                FIELD("VENDORBAN_ARCH=%s", pkg->arch);
-        FIELD("VENDORBAN_DEB=%s", deb);
-        FIELD("VENDORBAN_INDICATOR=%s", ind);
-        FIELD("VENDORBAN_VERDICT=%s", verdict_to_string(d->verdict));
-        FIELD("VENDORBAN_ACTION=%s", enforce ? "apt-refused" : "apt-would-refuse");
-        FIELD("VENDORBAN_MODE=%s", enforce ? "enforce" : "audit");
-        FIELD("VENDORBAN_OUTCOME=%s", enforce ? "refused" : "would refuse");   /* the catalog's Subject */
-#undef FIELD
-        int r = journal_event(VB_MID_APT_REFUSED, enforce ? LOG_ERR : LOG_WARNING, (const char *const *) f,
-                              "APT hook %s %s", enforce ? "refused to install" : "would refuse (audit mode) to install",
-                              text);
-        if (r < 0)
-                fprintf(stderr, "vendorban: failed to write the journal entry: %s, ignoring\n", strerror(-r));
-        for (size_t i = 0; i < n; i++)
-                free(f[i]);
-}
+static const struct hook_kind apt_hook = {
+        .name = "APT hook", .message_id = VB_MID_APT_REFUSED, .source = "dpkg", .file_field = "VENDORBAN_DEB",
+        .action_refused = "apt-refused", .action_would_refuse = "apt-would-refuse",
+};
 
 static void report_block(struct hook *h, const struct vb_package *pkg, const struct vb_decision *d, const char *deb) {
         bool enforce = h->policy->config.mode == VB_MODE_ENFORCE;
-        _cleanup_free_ char *text = refusal_text(pkg, d);
 
-        if (!text) {
+        if (hook_refuse(&apt_hook, pkg, d, deb, enforce) < 0) {
                 hook_error("out of memory");
                 h->errors++;
-                return;
-        }
-        if (enforce) {
-                fprintf(stderr, "vendorban: refusing to install %s\n", text);
+        } else if (enforce)
                 h->refused++;
-        } else
-                fprintf(stderr, "vendorban: WOULD REFUSE to install %s (audit mode: the install goes on)\n", text);
-        journal_refusal(pkg, d, deb, enforce, text);
 }
 
 /* Judge a package; true if it was refused or would be (reported). A flag
