@@ -165,7 +165,7 @@ static int hash_file(const char *host, const struct vb_policy *p, struct vb_file
         fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return cli_error_errno(-errno, "failed to open %s", host);
-        r = filescan_new(p->markers, p->n_markers, &fs);
+        r = filescan_new_for_policy(p, &fs);
         if (r < 0)
                 return cli_error_errno(r, "failed to set up the file scanner");
         r = filescan_fd(fs, fd, ret);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hashpool.h"
+#include "match-policy.h"
 
 #define HASHPOOL_SLOTS 64
 #define HASHPOOL_WORKERS_MAX 8
@@ -77,12 +78,17 @@ static void *worker_main(void *userdata) {
         return NULL;
 }
 
-int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_workers, struct vb_hashpool **ret) {
+/* A pool whose scanners search with markers (taken over: unref'd with
+ * the pool; may be NULL for none). */
+static int hashpool_new_with(struct vb_marker_automaton *markers, unsigned n_workers, struct vb_hashpool **ret) {
         struct vb_hashpool *p = calloc(1, sizeof *p);
         int r = 0;
 
-        if (!p)
+        if (!p) {
+                marker_automaton_unref(markers);
                 return -ENOMEM;
+        }
+        p->markers = markers;
         if (n_workers == 0) {
                 long n = sysconf(_SC_NPROCESSORS_ONLN);
                 n_workers = n > 0 ? (unsigned) n : 1;
@@ -94,10 +100,6 @@ int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_worker
         pthread_cond_init(&p->done, NULL);
         for (size_t i = 0; i < HASHPOOL_SLOTS; i++)
                 p->slots[i].fd = -1;
-        if (n_markers > VB_MARKERS_MAX)
-                r = -EINVAL;
-        else if (n_markers > 0)
-                r = marker_automaton_new(markers, n_markers, &p->markers);
 
         for (unsigned i = 0; i < n_workers && r >= 0; i++) {
                 struct worker_arg *a = malloc(sizeof *a);
@@ -122,6 +124,26 @@ int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_worker
         }
         *ret = p;
         return 0;
+}
+
+int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_workers, struct vb_hashpool **ret) {
+        struct vb_marker_automaton *a = NULL;
+        int r;
+
+        if (n_markers > VB_MARKERS_MAX)
+                return -EINVAL;
+        if (n_markers > 0) {
+                r = marker_automaton_new(markers, n_markers, &a);
+                if (r < 0)
+                        return r;
+        }
+        return hashpool_new_with(a, n_workers, ret);
+}
+
+int hashpool_new_for_policy(const struct vb_policy *pol, unsigned n_workers, struct vb_hashpool **ret) {
+        if (pol->index)
+                return hashpool_new_with(marker_automaton_ref(pol->index->markers), n_workers, ret);
+        return hashpool_new((const char *const *) pol->markers, pol->n_markers, n_workers, ret);
 }
 
 void hashpool_free(struct vb_hashpool *p) {

@@ -23,6 +23,10 @@ struct vb_hash_result {
 
 /* n_workers 0 = one per online CPU (at most 8). */
 int hashpool_new(const char *const *markers, size_t n_markers, unsigned n_workers, struct vb_hashpool **ret);
+/* The same with the policy's markers: its compiled automaton, shared, when
+ * it has one (policy_compile), so a scan builds none of its own. */
+struct vb_policy;
+int hashpool_new_for_policy(const struct vb_policy *pol, unsigned n_workers, struct vb_hashpool **ret);
 void hashpool_free(struct vb_hashpool *p);
 
 /* Queue fd (ownership passes to the pool; it is closed after hashing).

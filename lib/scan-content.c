@@ -230,14 +230,14 @@ int scan_package_files(struct scan_ctx *c, const struct vb_strv *files) {
 }
 
 int scan_filescan_new(const struct vb_policy *p, struct vb_filescan **ret) {
-        return filescan_new(p->markers, p->n_markers, ret);
+        return filescan_new_for_policy(p, ret); /* the policy's automaton, shared */
 }
 
 /* A walk hashes in a pool of threads (one per CPU); without one, here. */
 int scan_hash_start(struct scan_ctx *c) {
         const struct vb_policy *p = c->o->policy;
 
-        if (hashpool_new(p->markers, p->n_markers, 0, &c->pool) >= 0)
+        if (hashpool_new_for_policy(p, 0, &c->pool) >= 0)
                 return 0;
         c->pool = NULL;
         return scan_filescan_new(p, &c->fs);
