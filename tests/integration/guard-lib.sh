@@ -60,9 +60,9 @@ gl_start_daemon() {
                 { cat "$root/run/vendorban/guard" >&2 || true; vb_fail "the guard is not active"; }
 }
 
-# gl_wait_gone PID [SECONDS]: wait (default 10 s) until PID has exited.
+# gl_wait_gone PID [SECONDS]: wait (default 30 s: generous, for a loaded machine) until PID has exited.
 gl_wait_gone() {
-        vb_wait_for -t "${2:-10}" _vb_pid_gone "$1"
+        vb_wait_for -t "${2:-30}" _vb_pid_gone "$1"
 }
 
 # gl_killed_entry PATH: true once the journal has a process-killed entry for PATH.

@@ -31,9 +31,9 @@ p_memfd=$VB_LAST_PID
 vb_spawn "$VB_TMP/deleted.log" "$kesld" 600
 p_deleted=$VB_LAST_PID
 vb_wait_exe "$p_deleted" "$kesld" || vb_fail "kesld did not start"
-vb_wait_for -t 5 grep -q "$kesld" "/proc/$p_ld/maps" || vb_fail "the loader did not map kesld"
+vb_wait_for -t 30 grep -q "$kesld" "/proc/$p_ld/maps" || vb_fail "the loader did not map kesld"
 _is_memfd() { readlink "/proc/$1/exe" 2>/dev/null | grep -q "^/memfd:"; }
-vb_wait_for -t 5 _is_memfd "$p_memfd" || vb_fail "the memfd program did not start"
+vb_wait_for -t 30 _is_memfd "$p_memfd" || vb_fail "the memfd program did not start"
 cp "$kesld" "$kesld.new"
 mv -f "$kesld.new" "$kesld"
 readlink "/proc/$p_deleted/exe" | grep -q "(deleted)" || vb_fail "the replaced file does not show as deleted"

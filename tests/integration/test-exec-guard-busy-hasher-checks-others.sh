@@ -29,7 +29,7 @@ vb_run "$root/srv/bin/agent"
 vb_expect_rc 126
 vb_run "$root/srv/bin/benign"
 vb_expect_rc 0
-vb_wait_for -t 5 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH=/srv/bin/agent ||
+vb_wait_for -t 30 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH=/srv/bin/agent ||
         vb_fail "no exec-denied entry for /srv/bin/agent"
 
 vb_step "the slow file was allowed after the deadline, then verified, and its process killed"

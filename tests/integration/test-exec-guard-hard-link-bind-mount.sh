@@ -34,7 +34,7 @@ cp "$root$kesl" "$root/srv/bin/copy"
 for p in /srv/bin/link /srv/bin/bound /srv/bin/copy; do
         vb_run "$root$p"
         vb_expect_rc 126
-        vb_wait_for -t 5 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH="$p" ||
+        vb_wait_for -t 30 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH="$p" ||
                 vb_fail "no exec-denied entry for $p"
 done
 vb_journal_query -o cat MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH=/srv/bin/copy |

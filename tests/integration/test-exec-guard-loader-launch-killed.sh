@@ -32,7 +32,7 @@ vb_step "through the loader, they start, and are killed"
 for p in /srv/bin/agent /opt/kaspersky/kesl/bin/kesld; do
         vb_spawn "$VB_TMP/ld.log" "$ld" "$root$p" 600
         pid=$VB_LAST_PID
-        gl_wait_gone "$pid" 10 || vb_fail "$ld $p still runs after 10 s"
+        gl_wait_gone "$pid" 30 || vb_fail "$ld $p still runs after 30 s"
         rc=$(vb_reap "$pid")
         [ "$rc" -eq 137 ] || vb_fail "$ld $p ended with status $rc, not by SIGKILL (137)"
         vb_wait_for -t 10 gl_killed_entry "$p" || vb_fail "no process-killed entry for $p"
@@ -41,7 +41,7 @@ done
 vb_step "a benign program through the loader keeps running"
 vb_spawn "$VB_TMP/benign.log" "$ld" "$root/srv/bin/benign" 600
 pid=$VB_LAST_PID
-vb_wait_for -t 5 grep -q "$root/srv/bin/benign" "/proc/$pid/maps" || vb_fail "the loader did not map benign"
+vb_wait_for -t 30 grep -q "$root/srv/bin/benign" "/proc/$pid/maps" || vb_fail "the loader did not map benign"
 sleep_check() { ! _vb_pid_gone "$pid"; }
 # Give the sweep the time it would need to kill it, then check it lives.
 vb_wait_for -t 3 false || true

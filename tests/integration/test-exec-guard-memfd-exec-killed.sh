@@ -26,7 +26,7 @@ _memfd_exe() { readlink "/proc/$1/exe" 2>/dev/null | grep -q "^/memfd:"; }
 vb_step "banned content run from a memfd is killed"
 vb_spawn "$VB_TMP/memfd.log" "$GUARD_HELPER" memfd-exec "$VB_TMP/agent" agent 600
 pid=$VB_LAST_PID
-gl_wait_gone "$pid" 10 || vb_fail "the memfd process still runs after 10 s: $(readlink "/proc/$pid/exe")"
+gl_wait_gone "$pid" 30 || vb_fail "the memfd process still runs after 30 s: $(readlink "/proc/$pid/exe")"
 rc=$(vb_reap "$pid")
 [ "$rc" -eq 137 ] || { cat "$VB_TMP/memfd.log" >&2; vb_fail "the memfd process ended with status $rc, not by SIGKILL"; }
 vb_wait_for -t 10 vb_journal_has MESSAGE_ID="$VB_MID_PROCESS_KILLED" VENDORBAN_ACTION=process-killed \
@@ -37,7 +37,7 @@ vb_journal_query -o cat MESSAGE_ID="$VB_MID_PROCESS_KILLED" | grep -q "memfd:" |
 vb_step "benign content run from a memfd keeps running"
 vb_spawn "$VB_TMP/benign.log" "$GUARD_HELPER" memfd-exec "$VB_TMP/benign" benign 600
 pid=$VB_LAST_PID
-vb_wait_for -t 5 _memfd_exe "$pid" || vb_fail "the benign memfd program did not start"
+vb_wait_for -t 30 _memfd_exe "$pid" || vb_fail "the benign memfd program did not start"
 vb_wait_for -t 3 false || true
 _vb_pid_gone "$pid" && vb_fail "the benign memfd program was killed"
 kill "$pid"

@@ -33,7 +33,7 @@ vb_step "rewritten through a shared mapping into the banned content, it is denie
 [ "$(vb_sha256 "$root/srv/bin/tool")" = "$(vb_sha256 "$VB_TMP/banned")" ] || vb_fail "the rewrite did not give the banned content"
 vb_run "$root/srv/bin/tool"
 vb_expect_rc 126
-vb_wait_for -t 5 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH=/srv/bin/tool ||
+vb_wait_for -t 30 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH=/srv/bin/tool ||
         vb_fail "no exec-denied entry for /srv/bin/tool"
 
 vb_stop_daemon

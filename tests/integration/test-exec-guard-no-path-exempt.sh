@@ -26,7 +26,7 @@ for p in "${paths[@]}"; do
         vb_run "$root$p"
         vb_expect_rc 126
         grep -q "Operation not permitted" "$VB_ERR" || { vb_show_last; vb_fail "$p did not fail with EPERM"; }
-        vb_wait_for -t 5 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH="$p" ||
+        vb_wait_for -t 30 vb_journal_has MESSAGE_ID="$VB_MID_EXEC_DENIED" VENDORBAN_PATH="$p" ||
                 vb_fail "no exec-denied entry for $p"
 done
 

@@ -36,11 +36,11 @@ vb_jq_assert "$VB_OUT" 'any(.findings[]; .subject == "package" and .package == "
         "kesl not found next to a package with 600 control fields"
 [ ! -s "$VB_ERR" ] || { vb_show_last; vb_fail "scan printed errors for a database dpkg accepts"; }
 
-vb_step "vendorband: started on this root, then dpkg -i klnagent64 is found within 5 s"
+vb_step "vendorband: started on this root, then dpkg -i klnagent64 is found (polled for up to 30 s)"
 vb_start_daemon "$root"
 vb_dpkg_install "$root" "$(vb_build_deb klnagent64 15.0.0-1 'AO Kaspersky Lab <support@kaspersky.com>' \
         /opt/kaspersky/klnagent64/bin/klnagent)"
-vb_wait_for -t 5 vb_has_finding "$root" '.subject == "package" and .package == "klnagent64"' ||
+vb_wait_for -t 30 vb_has_finding "$root" '.subject == "package" and .package == "klnagent64"' ||
         vb_fail "vendorband did not find klnagent64 installed after bigctl"
 vb_has_finding "$root" '.subject == "package" and .package == "kesl"' || vb_fail "vendorband did not find kesl"
 vb_stop_daemon
